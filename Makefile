@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. `make bench` runs the benchmarks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test lint bench install install-test serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+## make run: set up, migrate, load demo data and serve on 127.0.0.1:$(PORT) (SQLite, no servers).
+run: install
+	AGENCY_ENV=$${AGENCY_ENV:-development} $(BIN)/flask db upgrade
+	AGENCY_ENV=$${AGENCY_ENV:-development} $(BIN)/flask demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/login"
+	AGENCY_ENV=$${AGENCY_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
+
+## make test: ruff, then the whole suite (SQLite; PostgreSQL and Redis too when TEST_* are set).
+test: install-test
+	scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+## make bench [ONLY=name]: run the benchmarks in bench/.
+bench: install-test
+	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))

@@ -1,0 +1,1 @@
+"""Users, roles, login and logout, and the access check of each realm."""

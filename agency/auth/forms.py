@@ -1,0 +1,31 @@
+"""Forms of the login pages and the language switch."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Regexp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6 digits."))],
+    )
+
+
+class TotpDisableForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(choices=[("nl", "Nederlands"), ("en", "English")])
+    next = HiddenField(validators=[Length(max=500)])
+
+
+class LogoutForm(FlaskForm):
+    """No fields: the form exists for its CSRF token."""

@@ -1,0 +1,1 @@
+"""Debtors, cases and invoices; the case status machine; queues; charges (WIK, interest)."""

@@ -1,0 +1,136 @@
+"""State changes of cases: opening, the status machine, pauses, re-evaluation after money moves."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from agency import audit
+from agency.auth.models import User
+from agency.cases.models import CLOSED_STATUSES, Case, CaseStatus, Debtor
+from agency.clients.models import Client, Segment
+from agency.errors import AgencyError, IllegalTransition
+from agency.extensions import db
+from agency.modeling import utcnow
+
+S = CaseStatus
+
+# The case status machine (DESIGN.md): every move not listed here raises IllegalTransition.
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.NEW: frozenset({S.DUNNING, S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
+                      S.WRITTEN_OFF}),
+    S.DUNNING: frozenset({S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
+                          S.WRITTEN_OFF}),
+    S.PROMISED: frozenset({S.DUNNING, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
+                           S.WRITTEN_OFF}),
+    S.ARRANGEMENT: frozenset({S.DUNNING, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
+    S.DISPUTED: frozenset({S.DUNNING, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
+    S.LEGAL: frozenset({S.DUNNING, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
+    # A reversed payment (a charge-back, a bounced transfer) reopens a paid case.
+    S.PAID: frozenset({S.DUNNING}),
+    S.RETURNED: frozenset(),
+    S.WRITTEN_OFF: frozenset(),
+}
+
+
+class CaseError(AgencyError):
+    """A case cannot be opened or changed as asked."""
+
+
+def new_reference() -> str:
+    """Return a payment reference: 10 random digits and 2 ISO 7064 mod 97-10 check digits."""
+    body = f"{secrets.randbelow(9 * 10**9) + 10**9}"
+    check = 98 - (int(body) * 100) % 97
+    return f"{body}{check:02d}"
+
+
+def reference_is_valid(reference: str) -> bool:
+    """Check the two check digits of a case reference (for matching bank transfers)."""
+    digits = "".join(ch for ch in reference if ch.isdigit())
+    return len(digits) == 12 and int(digits) % 97 == 1
+
+
+def open_case(
+    client: Client,
+    debtor: Debtor,
+    *,
+    opened_on: date,
+    segment: Segment | None = None,
+    actor: User | None = None,
+) -> Case:
+    """Open the debtor's case at this client; there is at most one open case per debtor."""
+    if debtor.client_id != client.id:
+        raise CaseError("the debtor belongs to another client")
+    case = Case(
+        client_id=client.id,
+        debtor_id=debtor.id,
+        reference=new_reference(),
+        segment=segment or client.default_segment,
+        status=CaseStatus.NEW,
+        opened_on=opened_on,
+        next_action_on=opened_on,
+    )
+    db.session.add(case)
+    db.session.flush()
+    audit.record("case.opened", case, actor=actor, reference=case.reference)
+    return case
+
+
+def transition(
+    case: Case,
+    target: CaseStatus,
+    *,
+    on: date,
+    actor: User | None = None,
+    reason: str | None = None,
+) -> Case:
+    """Move the case to `target`, or raise IllegalTransition when the machine does not allow it."""
+    current = case.status
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(current.value, target.value)
+    case.status = target
+    case.status_changed_at = utcnow()
+    if target in CLOSED_STATUSES:
+        case.closed_on = max(on, case.opened_on)
+        case.paused_reason = None
+        case.paused_until = None
+    else:
+        case.closed_on = None
+    db.session.flush()
+    audit.record(
+        "case.status", case, actor=actor, old=current.value, new=target.value, reason=reason
+    )
+    return case
+
+
+def pause(case: Case, reason: str, until: date | None, *, actor: User | None = None) -> Case:
+    """Hold dunning on an open case for a reason, until a date or until resumed."""
+    if not case.is_open:
+        raise CaseError("a closed case cannot be paused")
+    case.paused_reason = reason
+    case.paused_until = until
+    audit.record("case.paused", case, actor=actor, reason=reason,
+                 until=until.isoformat() if until else None)
+    return case
+
+
+def resume(case: Case, *, actor: User | None = None) -> Case:
+    """Lift the pause of a case."""
+    if case.paused_reason is None:
+        return case
+    audit.record("case.resumed", case, actor=actor, reason=case.paused_reason)
+    case.paused_reason = None
+    case.paused_until = None
+    return case
+
+
+def re_evaluate(case: Case, *, on: date, actor: User | None = None) -> Case:
+    """Close a case whose balance reached zero, or reopen a paid one that owes again."""
+    from agency.ledger.queries import case_balance
+
+    balance = case_balance(case.id)
+    if case.is_open and balance.total <= 0:
+        transition(case, CaseStatus.PAID, on=on, actor=actor, reason="balance settled")
+    elif case.status is CaseStatus.PAID and balance.total > 0:
+        transition(case, CaseStatus.DUNNING, on=on, actor=actor, reason="balance owed again")
+    return case

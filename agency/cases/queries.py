@@ -1,0 +1,165 @@
+"""Reads about cases: interest rates, balances per case, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from agency.auth.models import User
+from agency.cases.models import Case, CaseStatus, Debtor, InterestKind, InterestRate, Invoice
+from agency.clients.models import Client
+from agency.extensions import db
+from agency.ledger.models import EntryKind, LedgerEntry
+
+
+def interest_rates(kind: InterestKind | str) -> list[tuple[date, Decimal]]:
+    """Return the (valid from, percent) rows of one kind of statutory interest, oldest first."""
+    kind = InterestKind(kind)
+    rows = db.session.execute(
+        sa.select(InterestRate.valid_from, InterestRate.rate_pct)
+        .where(InterestRate.kind == kind)
+        .order_by(InterestRate.valid_from)
+    )
+    return [(valid_from, Decimal(rate)) for valid_from, rate in rows]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A line of a case list."""
+
+    id: int
+    reference: str
+    client_name: str
+    debtor_name: str
+    status: CaseStatus
+    segment: str
+    next_action_on: date | None
+    balance_cents: int
+    agent_name: str | None
+
+
+def _balance_subquery():
+    return (
+        sa.select(LedgerEntry.case_id, sa.func.sum(LedgerEntry.amount_cents).label("balance"))
+        .group_by(LedgerEntry.case_id)
+        .subquery()
+    )
+
+
+def case_rows(
+    *,
+    client_id: int | None = None,
+    status: CaseStatus | None = None,
+    search: str | None = None,
+    assigned_to: int | None = None,
+    open_only: bool = False,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[CaseRow]:
+    """List cases newest first, optionally for one client, one status or a name/reference search.
+
+    Keyset pagination: pass the last row's id as `after_id` for the next page.
+    """
+    balances = _balance_subquery()
+    stmt = (
+        sa.select(
+            Case.id, Case.reference, Client.name, Debtor.name, Case.status, Case.segment,
+            Case.next_action_on, sa.func.coalesce(balances.c.balance, 0), User.name,
+        )
+        .join(Client, Client.id == Case.client_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .outerjoin(balances, balances.c.case_id == Case.id)
+        .outerjoin(User, User.id == Case.assigned_agent_id)
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    if client_id is not None:
+        stmt = stmt.where(Case.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(Case.status == status)
+    if assigned_to is not None:
+        stmt = stmt.where(Case.assigned_agent_id == assigned_to)
+    if open_only:
+        stmt = stmt.where(Case.closed_on.is_(None))
+    if search:
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Debtor.name).like(like), Case.reference.like(like)))
+    if after_id is not None:
+        stmt = stmt.where(Case.id < after_id)
+    return [
+        CaseRow(id=r[0], reference=r[1], client_name=r[2], debtor_name=r[3], status=r[4],
+                segment=r[5].value, next_action_on=r[6], balance_cents=int(r[7]), agent_name=r[8])
+        for r in db.session.execute(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Counts and sums for a home page."""
+
+    open_cases: int
+    open_balance_cents: int
+    by_status: dict[CaseStatus, int]
+    handed_over_cents: int
+    collected_cents: int
+
+
+def overview(client_id: int | None = None) -> Overview:
+    """Summarise the cases of one client, or of all clients."""
+    counts_stmt = sa.select(Case.status, sa.func.count()).group_by(Case.status)
+    if client_id is not None:
+        counts_stmt = counts_stmt.where(Case.client_id == client_id)
+    by_status = {status: int(n) for status, n in db.session.execute(counts_stmt)}
+
+    def ledger_sum(*conditions) -> int:
+        stmt = sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0)).join(
+            Case, Case.id == LedgerEntry.case_id
+        )
+        if client_id is not None:
+            stmt = stmt.where(LedgerEntry.client_id == client_id)
+        return int(db.session.scalar(stmt.where(*conditions)))
+
+    open_statuses = [s for s in CaseStatus if not s.is_closed]
+    return Overview(
+        open_cases=sum(n for s, n in by_status.items() if not s.is_closed),
+        open_balance_cents=ledger_sum(Case.status.in_(open_statuses)),
+        by_status=by_status,
+        handed_over_cents=ledger_sum(LedgerEntry.kind == EntryKind.PRINCIPAL),
+        collected_cents=-ledger_sum(
+            LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.DIRECT_PAYMENT])
+        ),
+    )
+
+
+def case_invoices(case_id: int) -> list[Invoice]:
+    """Return the invoices of a case, oldest due first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invoice).where(Invoice.case_id == case_id).order_by(Invoice.due_date)
+        )
+    )
+
+
+def case_entries(case_id: int) -> list[LedgerEntry]:
+    """Return the ledger entries of a case, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(LedgerEntry)
+            .where(LedgerEntry.case_id == case_id)
+            .order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())
+        )
+    )
+
+
+def payment_history(debtor_id: int) -> list[Invoice]:
+    """Return the debtor's historic, already-paid invoices, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invoice)
+            .where(Invoice.debtor_id == debtor_id, Invoice.paid_on.is_not(None))
+            .order_by(Invoice.invoice_date.desc())
+        )
+    )

@@ -1,0 +1,1 @@
+"""Clients (creditors): contract terms, branding, and the handoff intake."""

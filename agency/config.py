@@ -1,0 +1,72 @@
+"""Settings read from the environment, with embedded defaults for the SQLite mode."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "test")
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings the environment gives; unset ones get their documented default."""
+    env = os.environ if environ is None else environ
+    get = env.get
+    base_url = get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "AGENCY_ENV": get("AGENCY_ENV", "production"),
+        "SECRET_KEY": get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": get("DATABASE_URL") or None,
+        "REDIS_URL": get("REDIS_URL") or None,
+        "RQ_QUEUE": get("RQ_QUEUE", "agency"),
+        "BASE_URL": base_url,
+        "MAIL_SERVER": get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _flag(get("MAIL_USE_SSL"), False),
+        "MAIL_FROM": get("MAIL_FROM", "Agency <noreply@agency.invalid>"),
+        "TWILIO_ACCOUNT_SID": get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_FROM": get("TWILIO_FROM") or None,
+        "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
+        "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,
+        "AGENCY_NAME": get("AGENCY_NAME", "Agency Incasso B.V."),
+        "AGENCY_REGISTRATION": get("AGENCY_REGISTRATION", "Justis-registratie (not set)"),
+        "AGENCY_EMAIL": get("AGENCY_EMAIL", "info@agency.invalid"),
+        "AGENCY_PHONE": get("AGENCY_PHONE", "+31 20 000 0000"),
+        "SESSION_COOKIE_SECURE": _flag(get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")),
+        "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "agency_session",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+    "LANGUAGES": ("nl", "en"),
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "30 per 10 minutes",
+    "JOBS_INPROCESS_POLL_SECONDS": 1.0,
+    "JOBS_RUN_PERIODIC": True,
+}

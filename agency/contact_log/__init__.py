@@ -1,0 +1,1 @@
+"""Contact log: contact entries, promises, arrangements, payment-term agreements, calls and SMS."""

@@ -1,0 +1,89 @@
+"""What templates need to show values: money, dates and labels in the page's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from agency.auth.models import Role
+from agency.cases.models import CaseStatus
+from agency.ledger.models import EntryKind
+from agency.modeling import AGENCY_TZ
+from agency.money import format_eur
+
+STATUS_LABELS = {
+    CaseStatus.NEW: _l("New"),
+    CaseStatus.DUNNING: _l("Dunning"),
+    CaseStatus.PROMISED: _l("Promised"),
+    CaseStatus.ARRANGEMENT: _l("Payment plan"),
+    CaseStatus.DISPUTED: _l("Disputed"),
+    CaseStatus.LEGAL: _l("Legal"),
+    CaseStatus.PAID: _l("Paid"),
+    CaseStatus.RETURNED: _l("Returned"),
+    CaseStatus.WRITTEN_OFF: _l("Written off"),
+}
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.AGENT: _l("Agent"),
+    Role.CLIENT: _l("Client"),
+}
+ENTRY_LABELS = {
+    EntryKind.PRINCIPAL: _l("Principal"),
+    EntryKind.COST: _l("Collection costs"),
+    EntryKind.INTEREST: _l("Interest"),
+    EntryKind.PAYMENT: _l("Payment"),
+    EntryKind.DIRECT_PAYMENT: _l("Paid to the client"),
+    EntryKind.CREDIT_NOTE: _l("Credit note"),
+    EntryKind.ADJUSTMENT: _l("Adjustment"),
+    EntryKind.WRITE_OFF: _l("Write-off"),
+}
+
+
+def _locale() -> str:
+    return str(get_locale() or "nl")
+
+
+def eur(cents: int) -> str:
+    """Format cents as euros in the page's language."""
+    return format_eur(cents, _locale())
+
+
+def date_nl(value: date) -> str:
+    """Format a date the way the page's language writes it."""
+    return format_date(value, format="short" if _locale() == "en" else "dd-MM-yyyy", locale=_locale())
+
+
+def datetime_nl(value: datetime) -> str:
+    """Format a UTC timestamp in the agency's time zone."""
+    return format_datetime(value.astimezone(AGENCY_TZ), format="short", locale=_locale())
+
+
+def pct(value: Decimal) -> str:
+    """Format a percentage."""
+    return f"{format_decimal(value, format='0.##', locale=_locale())}%"
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals on the app's templates."""
+    app.jinja_env.filters.update(eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct)
+
+    @app.context_processor
+    def _labels() -> dict[str, Any]:
+        from agency.auth.forms import LanguageForm, LogoutForm
+
+        return {
+            "status_label": STATUS_LABELS.__getitem__,
+            "role_label": ROLE_LABELS.__getitem__,
+            "entry_label": ENTRY_LABELS.__getitem__,
+            "current_locale": _locale(),
+            "language_form": LanguageForm(),
+            "logout_form": LogoutForm(),
+        }

@@ -1,0 +1,1 @@
+"""Ledger entries and their allocation; later: bank statements, remittance and commission."""

@@ -1,0 +1,216 @@
+"""Bookings on the ledger and the allocation of payments (art. 6:43 and 6:44 BW)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from agency import audit
+from agency.auth.models import User
+from agency.cases.models import Case, Invoice
+from agency.cases.operations import re_evaluate
+from agency.errors import LedgerError
+from agency.extensions import db
+from agency.ledger.models import (
+    CHARGE_COMPONENT,
+    REDUCING_KINDS,
+    Allocation,
+    Component,
+    EntryKind,
+    EntrySource,
+    LedgerEntry,
+)
+from agency.ledger.queries import OpenItem, open_items
+
+# Art. 6:44 BW: a payment settles costs first, then interest, then the principal.
+_COMPONENT_ORDER = {Component.COST: 0, Component.INTEREST: 1, Component.PRINCIPAL: 2}
+
+
+def _check_invoice(case: Case, invoice: Invoice | None) -> None:
+    if invoice is not None and invoice.case_id != case.id:
+        raise LedgerError(f"invoice {invoice.number} is not part of case {case.reference}")
+
+
+def book_charge(
+    case: Case,
+    kind: EntryKind,
+    amount_cents: int,
+    *,
+    booked_on: date,
+    source: EntrySource,
+    invoice: Invoice | None = None,
+    description: str | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Add principal, collection costs or interest to what the debtor owes."""
+    if kind not in CHARGE_COMPONENT:
+        raise LedgerError(f"{kind.value} is not a charge")
+    if amount_cents <= 0:
+        raise LedgerError("a charge must be a positive amount of cents")
+    if kind is EntryKind.PRINCIPAL and invoice is None:
+        raise LedgerError("principal is booked on an invoice")
+    _check_invoice(case, invoice)
+    entry = LedgerEntry(
+        client_id=case.client_id,
+        case_id=case.id,
+        invoice_id=invoice.id if invoice else None,
+        kind=kind,
+        amount_cents=amount_cents,
+        booked_on=booked_on,
+        source=source,
+        description=description,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("ledger.charge", entry, actor=actor, kind=kind.value, cents=amount_cents)
+    re_evaluate(case, on=booked_on, actor=actor)
+    return entry
+
+
+def allocation_order(items: Iterable[OpenItem], designated: Iterable[int] = ()) -> list[OpenItem]:
+    """Order open items the way a payment settles them.
+
+    Costs, then interest, then principal (art. 6:44 BW); within each, the invoices the debtor
+    designated first (art. 6:43 lid 1), then the oldest due date (art. 6:43 lid 2, simplified to
+    "oldest first" as DESIGN.md records), costs of the whole case before costs of one invoice.
+    """
+    chosen = set(designated)
+    return sorted(
+        (item for item in items if item.amount > 0 and item.component in _COMPONENT_ORDER),
+        key=lambda item: (
+            _COMPONENT_ORDER[item.component],
+            item.invoice_id not in chosen,
+            item.invoice_id is not None,
+            item.due_date or date.min,
+            item.invoice_id or 0,
+        ),
+    )
+
+
+def _allocate(entry: LedgerEntry, amount: int, items: list[OpenItem]) -> None:
+    remaining = amount
+    for item in items:
+        if remaining == 0:
+            break
+        part = min(item.amount, remaining)
+        entry.allocations.append(
+            Allocation(invoice_id=item.invoice_id, component=item.component, amount_cents=part)
+        )
+        remaining -= part
+    if remaining:
+        entry.allocations.append(
+            Allocation(invoice_id=None, component=Component.OVERPAYMENT, amount_cents=remaining)
+        )
+
+
+def book_reduction(
+    case: Case,
+    kind: EntryKind,
+    amount_cents: int,
+    *,
+    booked_on: date,
+    source: EntrySource,
+    invoice: Invoice | None = None,
+    designated_invoice_ids: Iterable[int] = (),
+    description: str | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Book a payment, direct payment, credit note, write-off or downward adjustment and allocate it.
+
+    `amount_cents` is the positive size of the reduction. A credit note or adjustment reduces
+    the principal of its own invoice; payments and write-offs follow art. 6:44 and 6:43 BW.
+    Whatever exceeds the debt is kept as an overpayment on the case.
+    """
+    if kind not in REDUCING_KINDS and kind is not EntryKind.ADJUSTMENT:
+        raise LedgerError(f"{kind.value} does not reduce a debt")
+    if amount_cents <= 0:
+        raise LedgerError("give the size of a reduction as a positive amount of cents")
+    if kind in (EntryKind.CREDIT_NOTE, EntryKind.ADJUSTMENT) and invoice is None:
+        raise LedgerError(f"a {kind.value.replace('_', ' ')} belongs to an invoice")
+    _check_invoice(case, invoice)
+    entry = LedgerEntry(
+        client_id=case.client_id,
+        case_id=case.id,
+        invoice_id=invoice.id if invoice else None,
+        kind=kind,
+        amount_cents=-amount_cents,
+        booked_on=booked_on,
+        source=source,
+        description=description,
+        created_by_id=actor.id if actor else None,
+    )
+    items = open_items(case.id)
+    if invoice is not None and kind in (EntryKind.CREDIT_NOTE, EntryKind.ADJUSTMENT):
+        items = [i for i in items if i.invoice_id == invoice.id and i.component is Component.PRINCIPAL]
+    _allocate(entry, amount_cents, allocation_order(items, designated_invoice_ids))
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("ledger.reduction", entry, actor=actor, kind=kind.value, cents=-amount_cents,
+                 allocations=[(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations])
+    re_evaluate(case, on=booked_on, actor=actor)
+    return entry
+
+
+def book_adjustment(
+    case: Case,
+    invoice: Invoice,
+    delta_cents: int,
+    *,
+    booked_on: date,
+    source: EntrySource,
+    description: str | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Change an invoice's principal by `delta_cents` (up or down) as a visible entry."""
+    if delta_cents == 0:
+        raise LedgerError("an adjustment of nothing")
+    if delta_cents < 0:
+        return book_reduction(case, EntryKind.ADJUSTMENT, -delta_cents, booked_on=booked_on,
+                              source=source, invoice=invoice, description=description, actor=actor)
+    _check_invoice(case, invoice)
+    entry = LedgerEntry(
+        client_id=case.client_id, case_id=case.id, invoice_id=invoice.id,
+        kind=EntryKind.ADJUSTMENT, amount_cents=delta_cents, booked_on=booked_on, source=source,
+        description=description, created_by_id=actor.id if actor else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("ledger.adjustment", entry, actor=actor, cents=delta_cents)
+    re_evaluate(case, on=booked_on, actor=actor)
+    return entry
+
+
+def reverse_entry(
+    entry: LedgerEntry,
+    *,
+    booked_on: date,
+    reason: str,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Undo an entry with an opposite one (a bounced payment, a wrongly booked charge)."""
+    if entry.reverses_id is not None:
+        raise LedgerError("a reversal is not reversed; book the entry again instead")
+    if db.session.query(LedgerEntry.id).filter_by(reverses_id=entry.id).first() is not None:
+        raise LedgerError("this entry has been reversed already")
+    reversal = LedgerEntry(
+        client_id=entry.client_id, case_id=entry.case_id, invoice_id=entry.invoice_id,
+        kind=entry.kind, amount_cents=-entry.amount_cents, booked_on=booked_on,
+        source=entry.source, description=reason, reverses=entry,
+        created_by_id=actor.id if actor else None,
+    )
+    if entry.kind in REDUCING_KINDS:
+        for allocation in entry.allocations:
+            reversal.allocations.append(Allocation(
+                invoice_id=allocation.invoice_id, component=allocation.component,
+                amount_cents=-allocation.amount_cents,
+            ))
+    elif entry.kind is EntryKind.ADJUSTMENT and entry.amount_cents > 0:
+        items = [i for i in open_items(entry.case_id)
+                 if i.invoice_id == entry.invoice_id and i.component is Component.PRINCIPAL]
+        _allocate(reversal, entry.amount_cents, items)
+    db.session.add(reversal)
+    db.session.flush()
+    audit.record("ledger.reversal", reversal, actor=actor, reverses=entry.id, reason=reason)
+    re_evaluate(entry.case, on=booked_on, actor=actor)
+    return reversal

@@ -1,0 +1,1 @@
+"""Dunning policies and steps, templates, PDF/e-mail/SMS rendering, dispatch jobs."""

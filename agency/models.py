@@ -1,0 +1,21 @@
+"""Every model, imported in one place so metadata (and Alembic) knows all tables."""
+
+from agency.audit import AuditEvent
+from agency.auth.models import User
+from agency.cases.models import Case, Debtor, InterestRate, Invoice
+from agency.clients.models import Client
+from agency.ledger.models import Allocation, LedgerEntry
+from agency.sandbox.models import SandboxRecord
+
+__all__ = [
+    "Allocation",
+    "AuditEvent",
+    "Case",
+    "Client",
+    "Debtor",
+    "InterestRate",
+    "Invoice",
+    "LedgerEntry",
+    "SandboxRecord",
+    "User",
+]

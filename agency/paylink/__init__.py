@@ -1,0 +1,1 @@
+"""Debtor pages behind the token, payment providers and their webhooks."""

@@ -1,0 +1,1 @@
+"""The client portal: handoffs, case overview, working-capital reports, exports."""

@@ -1,0 +1,1 @@
+"""Sandbox mode of the outside services: what would have been sent or charged, recorded."""
