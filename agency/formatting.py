@@ -74,15 +74,17 @@ def pct(value: Decimal) -> str:
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app's templates."""
     app.jinja_env.filters.update(eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct)
+    app.jinja_env.globals.update(
+        status_label=STATUS_LABELS.__getitem__,
+        role_label=ROLE_LABELS.__getitem__,
+        entry_label=ENTRY_LABELS.__getitem__,
+    )
 
     @app.context_processor
     def _labels() -> dict[str, Any]:
         from agency.auth.forms import LanguageForm, LogoutForm
 
         return {
-            "status_label": STATUS_LABELS.__getitem__,
-            "role_label": ROLE_LABELS.__getitem__,
-            "entry_label": ENTRY_LABELS.__getitem__,
             "current_locale": _locale(),
             "language_form": LanguageForm(),
             "logout_form": LogoutForm(),

@@ -1,0 +1,135 @@
+"""Access as a table: every route of the app, asked by every kind of visitor.
+
+A new route that is not classified here fails `test_every_route_is_classified`, so nobody can
+add a page without saying who may see it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agency.auth.models import Role
+from tests.conftest import TEST_CONFIG, make_app
+
+# endpoint -> realm
+REALMS = {
+    "static": "public",
+    "auth.login": "public",
+    "auth.login_totp": "login-step",
+    "auth.logout": "post-only",
+    "auth.language": "post-only",
+    "auth.security": "any-user",
+    "cases.dashboard": "staff",
+    "cases.index": "staff",
+    "cases.detail": "staff",
+    "clients.index": "staff",
+    "clients.detail": "staff",
+    "sandbox.index": "supervisor",
+    "portal.home": "portal",
+    "portal.cases": "portal",
+    "portal.case": "portal",
+}
+
+VISITORS = ["anonymous", "agent", "supervisor", "client_user"]
+
+
+def _rules():
+    app = make_app("sqlite://", **{k: v for k, v in TEST_CONFIG.items() if k != "TESTING"})
+    return sorted(
+        ((rule.endpoint, rule.rule, tuple(sorted(rule.arguments)))
+         for rule in app.url_map.iter_rules()),
+        key=lambda r: r[1],
+    )
+
+
+RULES = _rules()
+
+
+def test_every_route_is_classified():
+    assert {endpoint for endpoint, _, _ in RULES} == set(REALMS)
+
+
+def expected_status(realm: str, visitor: str, foreign: bool) -> int:
+    """What a visitor gets on a GET of a route of `realm`."""
+    if realm == "public":
+        return 200 if visitor == "anonymous" else 302  # logged in: sent to the home page
+    if realm == "login-step":
+        return 302  # the second factor page without a pending login sends back to /login
+    if visitor == "anonymous":
+        return 302
+    if realm == "any-user":
+        return 200
+    if realm == "portal":
+        if visitor != "client_user":
+            return 403
+        return 404 if foreign else 200
+    if visitor == "client_user":
+        return 403
+    if realm == "supervisor" and visitor == "agent":
+        return 403
+    return 200
+
+
+@pytest.fixture
+def world(make_client, make_case, make_user):
+    own, other = make_client(name="Own B.V."), make_client(name="Other B.V.")
+    return {
+        "own": {"client_id": own.id, "case_id": make_case(100_00, client=own).id},
+        "other": {"client_id": other.id, "case_id": make_case(100_00, client=other).id},
+        "users": {
+            "agent": make_user(Role.AGENT),
+            "supervisor": make_user(Role.SUPERVISOR),
+            "client_user": make_user(Role.CLIENT, own),
+        },
+    }
+
+
+GET_RULES = [r for r in RULES if REALMS.get(r[0]) != "post-only" and r[0] != "static"]
+CASES = [
+    (endpoint, rule, args, visitor, foreign)
+    for endpoint, rule, args in GET_RULES
+    for visitor in VISITORS
+    for foreign in ((False, True) if args else (False,))
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "rule", "args", "visitor", "foreign"),
+    CASES,
+    ids=[f"{c[0]}-{c[3]}{'-foreign' if c[4] else ''}" for c in CASES],
+)
+def test_access_table(client, world, endpoint, rule, args, visitor, foreign):
+    values = world["other" if foreign else "own"]
+    path = rule
+    for name in args:
+        path = path.replace(f"<int:{name}>", str(values[name]))
+    if visitor != "anonymous":
+        assert client.login(world["users"][visitor].email).status_code == 302
+    response = client.get(path)
+    expected = expected_status(REALMS[endpoint], visitor, foreign)
+    assert response.status_code == expected, (path, visitor)
+    if expected == 302 and visitor == "anonymous":
+        assert response.headers["Location"].startswith("/login")
+    if expected == 404:
+        assert "Other B.V." not in response.get_data(as_text=True)
+
+
+def test_portal_lists_only_the_users_own_client(client, world, db):
+    from agency.cases.models import Case
+
+    own_ref = db.session.get(Case, world["own"]["case_id"]).reference
+    other_ref = db.session.get(Case, world["other"]["case_id"]).reference
+    client.login(world["users"]["client_user"].email)
+    page = client.get("/portal/cases").get_data(as_text=True)
+    assert f">{own_ref}</a>" in page and other_ref not in page
+    searched = client.get(f"/portal/cases?q={other_ref}").get_data(as_text=True)
+    assert f">{other_ref}</a>" not in searched
+    assert client.get(f"/portal/cases?q={own_ref}").get_data(as_text=True).count(own_ref) >= 2
+
+
+@pytest.mark.parametrize("path", ["/logout", "/language"])
+def test_post_only_routes_refuse_without_a_csrf_token(client, world, path):
+    client.login(world["users"]["agent"].email)
+    response = client.post(path, data={"lang": "en", "next": "/"})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 200  # still logged in, nothing changed
