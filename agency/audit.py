@@ -43,6 +43,7 @@ def record(
     **data: Any,
 ) -> AuditEvent:
     """Add an audit event for `action` on `obj` by `actor` (a User, or None for the system)."""
+    obj, actor = (_unproxied(x) for x in (obj, actor))
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
     label = "system" if actor is None else f"user:{actor.email}"
@@ -57,6 +58,12 @@ def record(
     )
     db.session.add(event_row)
     return event_row
+
+
+def _unproxied(value: Any) -> Any:
+    """Return the object behind a LocalProxy such as `current_user`."""
+    get = getattr(value, "_get_current_object", None)
+    return get() if get is not None else value
 
 
 @event.listens_for(Session, "before_flush")

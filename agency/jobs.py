@@ -29,6 +29,7 @@ from croniter import croniter
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, Retry, Worker
+from rq.cron import CronScheduler
 from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -84,7 +85,11 @@ def enqueue(
     """Run `func(*args, **kwargs)` in the background once the current transaction commits."""
     call = JobCall(func, args, kwargs, retry, timeout, job_id)
     backend = backend_for(current_app)
-    db.session.info.setdefault(_PENDING_KEY, []).append((backend, call))
+    session = db.session()
+    if not session.in_transaction():
+        # Tie the job to a transaction, so that a rollback before any statement drops it too.
+        session.begin()
+    session.info.setdefault(_PENDING_KEY, []).append((backend, call))
     return call
 
 
@@ -105,9 +110,11 @@ def _submit_after_commit(session: Session) -> None:
             log.exception("could not hand job %s to the job backend", call.name)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous_transaction) -> None:
+    # Fires on every rollback(), even when no statement had begun a database transaction.
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING_KEY, None)
 
 
 # --- RQ -------------------------------------------------------------------------------------
@@ -163,10 +170,8 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     return worker.work(burst=burst, with_scheduler=True)
 
 
-def run_cron(app: Flask) -> None:
-    """Run RQ's cron scheduler with the app's periodic jobs until stopped."""
-    from rq.cron import CronScheduler
-
+def cron_scheduler(app: Flask) -> CronScheduler:
+    """Return RQ's cron scheduler with the app's periodic jobs registered on its queue."""
     backend = backend_for(app)
     if not isinstance(backend, RQBackend):
         raise RuntimeError("REDIS_URL is not set: periodic jobs run inside the web process")
@@ -179,7 +184,12 @@ def run_cron(app: Flask) -> None:
             cron=periodic.cron,
             name=periodic.name,
         )
-    scheduler.start()
+    return scheduler
+
+
+def run_cron(app: Flask) -> None:
+    """Run RQ's cron scheduler with the app's periodic jobs until stopped."""
+    cron_scheduler(app).start()
 
 
 # --- in-process ---------------------------------------------------------------------------
