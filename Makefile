@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench install install-test serve
+.PHONY: run test lint bench install install-test translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,9 @@ lint: install-test
 ## make bench [ONLY=name]: run the benchmarks in bench/.
 bench: install-test
 	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
+
+## make translations: extract the texts, update the Dutch catalogue, compile it (commit both).
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o agency/translations/messages.pot .
+	$(BIN)/pybabel update -i agency/translations/messages.pot -d agency/translations -l nl --no-fuzzy-matching
+	$(BIN)/pybabel compile -d agency/translations

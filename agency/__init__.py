@@ -35,7 +35,9 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config.update(config)
     env = app.config["AGENCY_ENV"]
     if env not in ENVIRONMENTS:
-        raise ConfigurationError(f"AGENCY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        raise ConfigurationError(
+            f"AGENCY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
+        )
     app.config["TESTING"] = app.config.get("TESTING") or env == "test"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -91,8 +93,10 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
-        return {"agency_name": app.config["AGENCY_NAME"],
-                "agency_registration": app.config["AGENCY_REGISTRATION"]}
+        return {
+            "agency_name": app.config["AGENCY_NAME"],
+            "agency_registration": app.config["AGENCY_REGISTRATION"],
+        }
 
     @app.after_request
     def _security_headers(response):

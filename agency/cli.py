@@ -28,7 +28,7 @@ def demo(quiet: bool) -> None:
     logins = load_demo()
     db.session.commit()
     if not quiet:
-        click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role, detail in logins:
             click.echo(f"  {role:<11} {email:<34} {detail}")
 

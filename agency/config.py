@@ -45,7 +45,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "AGENCY_REGISTRATION": get("AGENCY_REGISTRATION", "Justis-registratie (not set)"),
         "AGENCY_EMAIL": get("AGENCY_EMAIL", "info@agency.invalid"),
         "AGENCY_PHONE": get("AGENCY_PHONE", "+31 20 000 0000"),
-        "SESSION_COOKIE_SECURE": _flag(get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")),
+        "SESSION_COOKIE_SECURE": _flag(
+            get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")
+        ),
         "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
     }

@@ -610,8 +610,8 @@ def _ensure_client(spec: _ClientSpec) -> Client:
 
 
 def _between(lo: date, hi: date, fraction: float) -> date:
-    """Return the day a `fraction` of the way from `lo` to `hi` (`lo` when hi is earlier)."""
-    return lo + timedelta(days=max(0, int((hi - lo).days * fraction)))
+    """Return the day a `fraction` of the way from `lo` to `hi` (`hi` when `lo` is later)."""
+    return min(lo + timedelta(days=max(0, int((hi - lo).days * fraction))), hi)
 
 
 def _work_case(

@@ -279,7 +279,9 @@ class ThreadBackend:
                 db.session.rollback()
                 if call.retry is not None and attempt < call.retry.max:
                     delay = Retry.get_interval(attempt, call.retry.intervals)
-                    log.warning("job %s failed (%s); retry %d in %ss", call.name, exc, attempt + 1, delay)
+                    log.warning(
+                        "job %s failed (%s); retry %d in %ss", call.name, exc, attempt + 1, delay
+                    )
                     self._push(time.monotonic() + delay, call, attempt + 1)
                 else:
                     log.exception("job %s failed", call.name)

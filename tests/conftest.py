@@ -295,8 +295,14 @@ def make_case(app, make_client, make_debtor):
             )
             _db.session.add(invoice)
             _db.session.flush()
-            book_charge(case, EntryKind.PRINCIPAL, cents, invoice=invoice, booked_on=opened_on,
-                        source=EntrySource.HANDOFF)
+            book_charge(
+                case,
+                EntryKind.PRINCIPAL,
+                cents,
+                invoice=invoice,
+                booked_on=opened_on,
+                source=EntrySource.HANDOFF,
+            )
         if status is not CaseStatus.NEW:
             transition(case, status, on=opened_on)
         _db.session.commit()

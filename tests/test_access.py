@@ -36,8 +36,10 @@ VISITORS = ["anonymous", "agent", "supervisor", "client_user"]
 def _rules():
     app = make_app("sqlite://", **{k: v for k, v in TEST_CONFIG.items() if k != "TESTING"})
     return sorted(
-        ((rule.endpoint, rule.rule, tuple(sorted(rule.arguments)))
-         for rule in app.url_map.iter_rules()),
+        (
+            (rule.endpoint, rule.rule, tuple(sorted(rule.arguments)))
+            for rule in app.url_map.iter_rules()
+        ),
         key=lambda r: r[1],
     )
 

@@ -51,9 +51,14 @@ def run_worker(app) -> subprocess.CompletedProcess:
         "REDIS_URL": app.config["REDIS_URL"],
         "RQ_QUEUE": app.config["RQ_QUEUE"],
     }
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own flask executable, fixed arguments
         [str(Path(sys.executable).with_name("flask")), "worker", "--burst"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -87,8 +92,12 @@ def test_a_rolled_back_request_enqueues_nothing(app, db, backend):
 
 
 def test_rq_retries_then_leaves_the_job_failed(app, db, backend):
-    call = jobs.enqueue(jobfuncs.fail_after_recording, "rq-broken",
-                        retry=Retry(max=1, interval=0), job_id=f"broken-{uuid.uuid4().hex}")
+    call = jobs.enqueue(
+        jobfuncs.fail_after_recording,
+        "rq-broken",
+        retry=Retry(max=1, interval=0),
+        job_id=f"broken-{uuid.uuid4().hex}",
+    )
     db.session.commit()
     result = run_worker(app)
     assert result.returncode == 0, result.stderr

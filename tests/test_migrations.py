@@ -30,11 +30,15 @@ def test_check_constraints_of_migrations_match_the_models(app, db):
 
 def test_known_interest_rates_are_seeded(app, db):
     rows = db.session.execute(
-        sa.select(InterestRate.kind, InterestRate.valid_from, InterestRate.rate_pct)
-        .order_by(InterestRate.kind, InterestRate.valid_from)
+        sa.select(InterestRate.kind, InterestRate.valid_from, InterestRate.rate_pct).order_by(
+            InterestRate.kind, InterestRate.valid_from
+        )
     ).all()
-    commercial = [(r.valid_from.isoformat(), Decimal(r.rate_pct)) for r in rows
-                  if r.kind is InterestKind.COMMERCIAL]
+    commercial = [
+        (r.valid_from.isoformat(), Decimal(r.rate_pct))
+        for r in rows
+        if r.kind is InterestKind.COMMERCIAL
+    ]
     consumer = [Decimal(r.rate_pct) for r in rows if r.kind is InterestKind.CONSUMER]
     assert commercial[0] == ("2023-01-01", Decimal("10.5"))
     assert commercial[-1] == ("2025-01-01", Decimal("11.15"))

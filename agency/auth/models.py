@@ -53,7 +53,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         # A client user belongs to exactly one client; staff belong to none.
         sa.CheckConstraint(
-            "(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)",
+            "(role = 'client' AND client_id IS NOT NULL)"
+            " OR (role <> 'client' AND client_id IS NULL)",
             name="client_users_have_a_client",
         ),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),

@@ -104,7 +104,9 @@ def login_totp():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        audit.record("auth.logout", current_user, actor=current_user, client_id=current_user.client_id)
+        audit.record(
+            "auth.logout", current_user, actor=current_user, client_id=current_user.client_id
+        )
         db.session.commit()
         logout_user()
         session.clear()

@@ -76,7 +76,7 @@ class Debtor(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("client_id", "debtor_code"),
-        # Target of the composite keys that keep a case's and invoice's client equal to its debtor's.
+        # Target of the composite keys keeping a case's and invoice's client equal to the debtor's.
         sa.UniqueConstraint("id", "client_id"),
         sa.CheckConstraint("phone IS NULL OR phone LIKE '+%'", name="phone_e164"),
         sa.CheckConstraint("length(country) = 2", name="country_iso2"),
@@ -91,7 +91,9 @@ class Case(db.Model):
     debtor_id: Mapped[int] = mapped_column()
     reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
     segment: Mapped[Segment] = mapped_column(enum_column(Segment, "segment"))
-    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, "case_status"), default=CaseStatus.NEW)
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus, "case_status"), default=CaseStatus.NEW
+    )
     assigned_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     priority_score: Mapped[int] = mapped_column(default=0)
     next_action_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -126,8 +128,12 @@ class Case(db.Model):
             "(status IN ('paid', 'returned', 'written_off')) = (closed_on IS NOT NULL)",
             name="closed_iff_closed_on",
         ),
-        sa.CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
-        sa.CheckConstraint("paused_until IS NULL OR paused_reason IS NOT NULL", name="pause_has_reason"),
+        sa.CheckConstraint(
+            "closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"
+        ),
+        sa.CheckConstraint(
+            "paused_until IS NULL OR paused_reason IS NOT NULL", name="pause_has_reason"
+        ),
     )
 
     @property
@@ -164,7 +170,9 @@ class Invoice(db.Model):
         sa.Index(None, "case_id"),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         sa.CheckConstraint("due_date >= invoice_date", name="due_not_before_invoice"),
-        sa.CheckConstraint("paid_before_handoff_cents >= 0", name="paid_before_handoff_not_negative"),
+        sa.CheckConstraint(
+            "paid_before_handoff_cents >= 0", name="paid_before_handoff_not_negative"
+        ),
         sa.CheckConstraint(
             "amount_cents < 0 OR paid_before_handoff_cents <= amount_cents",
             name="paid_before_handoff_within_amount",

@@ -17,12 +17,24 @@ S = CaseStatus
 
 # The case status machine (DESIGN.md): every move not listed here raises IllegalTransition.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.NEW: frozenset({S.DUNNING, S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
-                      S.WRITTEN_OFF}),
-    S.DUNNING: frozenset({S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
-                          S.WRITTEN_OFF}),
-    S.PROMISED: frozenset({S.DUNNING, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED,
-                           S.WRITTEN_OFF}),
+    S.NEW: frozenset(
+        {
+            S.DUNNING,
+            S.PROMISED,
+            S.ARRANGEMENT,
+            S.DISPUTED,
+            S.LEGAL,
+            S.PAID,
+            S.RETURNED,
+            S.WRITTEN_OFF,
+        }
+    ),
+    S.DUNNING: frozenset(
+        {S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF}
+    ),
+    S.PROMISED: frozenset(
+        {S.DUNNING, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF}
+    ),
     S.ARRANGEMENT: frozenset({S.DUNNING, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
     S.DISPUTED: frozenset({S.DUNNING, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
     S.LEGAL: frozenset({S.DUNNING, S.PAID, S.RETURNED, S.WRITTEN_OFF}),
@@ -109,8 +121,9 @@ def pause(case: Case, reason: str, until: date | None, *, actor: User | None = N
         raise CaseError("a closed case cannot be paused")
     case.paused_reason = reason
     case.paused_until = until
-    audit.record("case.paused", case, actor=actor, reason=reason,
-                 until=until.isoformat() if until else None)
+    audit.record(
+        "case.paused", case, actor=actor, reason=reason, until=until.isoformat() if until else None
+    )
     return case
 
 

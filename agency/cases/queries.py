@@ -66,8 +66,15 @@ def case_rows(
     balances = _balance_subquery()
     stmt = (
         sa.select(
-            Case.id, Case.reference, Client.name, Debtor.name, Case.status, Case.segment,
-            Case.next_action_on, sa.func.coalesce(balances.c.balance, 0), User.name,
+            Case.id,
+            Case.reference,
+            Client.name,
+            Debtor.name,
+            Case.status,
+            Case.segment,
+            Case.next_action_on,
+            sa.func.coalesce(balances.c.balance, 0),
+            User.name,
         )
         .join(Client, Client.id == Case.client_id)
         .join(Debtor, Debtor.id == Case.debtor_id)
@@ -90,8 +97,17 @@ def case_rows(
     if after_id is not None:
         stmt = stmt.where(Case.id < after_id)
     return [
-        CaseRow(id=r[0], reference=r[1], client_name=r[2], debtor_name=r[3], status=r[4],
-                segment=r[5].value, next_action_on=r[6], balance_cents=int(r[7]), agent_name=r[8])
+        CaseRow(
+            id=r[0],
+            reference=r[1],
+            client_name=r[2],
+            debtor_name=r[3],
+            status=r[4],
+            segment=r[5].value,
+            next_action_on=r[6],
+            balance_cents=int(r[7]),
+            agent_name=r[8],
+        )
         for r in db.session.execute(stmt)
     ]
 

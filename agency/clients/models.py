@@ -39,7 +39,9 @@ class Client(db.Model):
     agency_keeps_costs: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # The client declared it cannot deduct VAT, so VAT is charged on top of collection costs.
     vat_on_costs: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    default_segment: Mapped[Segment] = mapped_column(enum_column(Segment, "segment"), default=Segment.B2B)
+    default_segment: Mapped[Segment] = mapped_column(
+        enum_column(Segment, "segment"), default=Segment.B2B
+    )
     new_payment_term_days: Mapped[int | None] = mapped_column()
     plan_max_instalments: Mapped[int] = mapped_column(default=6)
     plan_min_instalment_cents: Mapped[int] = mapped_column(sa.BigInteger, default=2500)
@@ -56,11 +58,20 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        sa.CheckConstraint("commission_pct >= 0 AND commission_pct <= 100", name="commission_pct_range"),
-        sa.CheckConstraint("new_payment_term_days IS NULL OR new_payment_term_days > 0", name="payment_term_positive"),
+        sa.CheckConstraint(
+            "commission_pct >= 0 AND commission_pct <= 100", name="commission_pct_range"
+        ),
+        sa.CheckConstraint(
+            "new_payment_term_days IS NULL OR new_payment_term_days > 0",
+            name="payment_term_positive",
+        ),
         sa.CheckConstraint("plan_max_instalments >= 1", name="plan_max_instalments_positive"),
-        sa.CheckConstraint("plan_min_instalment_cents >= 0", name="plan_min_instalment_not_negative"),
-        sa.CheckConstraint("length(brand_colour) = 7 AND substr(brand_colour, 1, 1) = '#'", name="brand_colour_hex"),
+        sa.CheckConstraint(
+            "plan_min_instalment_cents >= 0", name="plan_min_instalment_not_negative"
+        ),
+        sa.CheckConstraint(
+            "length(brand_colour) = 7 AND substr(brand_colour, 1, 1) = '#'", name="brand_colour_hex"
+        ),
     )
 
     def __repr__(self) -> str:

@@ -91,7 +91,8 @@ class LedgerEntry(db.Model):
         sa.CheckConstraint(
             "kind = 'adjustment' OR (reverses_id IS NULL) = ("
             "(kind IN ('principal', 'cost', 'interest') AND amount_cents > 0) OR "
-            "(kind IN ('payment', 'direct_payment', 'credit_note', 'write_off') AND amount_cents < 0))",
+            "(kind IN ('payment', 'direct_payment', 'credit_note', 'write_off')"
+            " AND amount_cents < 0))",
             name="sign_follows_kind",
         ),
         sa.CheckConstraint(

@@ -116,7 +116,7 @@ def book_reduction(
     description: str | None = None,
     actor: User | None = None,
 ) -> LedgerEntry:
-    """Book a payment, direct payment, credit note, write-off or downward adjustment and allocate it.
+    """Book a payment, direct payment, credit note, write-off or downward adjustment; allocate it.
 
     `amount_cents` is the positive size of the reduction. A credit note or adjustment reduces
     the principal of its own invoice; payments and write-offs follow art. 6:44 and 6:43 BW.
@@ -142,12 +142,20 @@ def book_reduction(
     )
     items = open_items(case.id)
     if invoice is not None and kind in (EntryKind.CREDIT_NOTE, EntryKind.ADJUSTMENT):
-        items = [i for i in items if i.invoice_id == invoice.id and i.component is Component.PRINCIPAL]
+        items = [
+            i for i in items if i.invoice_id == invoice.id and i.component is Component.PRINCIPAL
+        ]
     _allocate(entry, amount_cents, allocation_order(items, designated_invoice_ids))
     db.session.add(entry)
     db.session.flush()
-    audit.record("ledger.reduction", entry, actor=actor, kind=kind.value, cents=-amount_cents,
-                 allocations=[(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations])
+    audit.record(
+        "ledger.reduction",
+        entry,
+        actor=actor,
+        kind=kind.value,
+        cents=-amount_cents,
+        allocations=[(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations],
+    )
     re_evaluate(case, on=booked_on, actor=actor)
     return entry
 
@@ -166,13 +174,27 @@ def book_adjustment(
     if delta_cents == 0:
         raise LedgerError("an adjustment of nothing")
     if delta_cents < 0:
-        return book_reduction(case, EntryKind.ADJUSTMENT, -delta_cents, booked_on=booked_on,
-                              source=source, invoice=invoice, description=description, actor=actor)
+        return book_reduction(
+            case,
+            EntryKind.ADJUSTMENT,
+            -delta_cents,
+            booked_on=booked_on,
+            source=source,
+            invoice=invoice,
+            description=description,
+            actor=actor,
+        )
     _check_invoice(case, invoice)
     entry = LedgerEntry(
-        client_id=case.client_id, case_id=case.id, invoice_id=invoice.id,
-        kind=EntryKind.ADJUSTMENT, amount_cents=delta_cents, booked_on=booked_on, source=source,
-        description=description, created_by_id=actor.id if actor else None,
+        client_id=case.client_id,
+        case_id=case.id,
+        invoice_id=invoice.id,
+        kind=EntryKind.ADJUSTMENT,
+        amount_cents=delta_cents,
+        booked_on=booked_on,
+        source=source,
+        description=description,
+        created_by_id=actor.id if actor else None,
     )
     db.session.add(entry)
     db.session.flush()
@@ -194,20 +216,32 @@ def reverse_entry(
     if db.session.query(LedgerEntry.id).filter_by(reverses_id=entry.id).first() is not None:
         raise LedgerError("this entry has been reversed already")
     reversal = LedgerEntry(
-        client_id=entry.client_id, case_id=entry.case_id, invoice_id=entry.invoice_id,
-        kind=entry.kind, amount_cents=-entry.amount_cents, booked_on=booked_on,
-        source=entry.source, description=reason, reverses=entry,
+        client_id=entry.client_id,
+        case_id=entry.case_id,
+        invoice_id=entry.invoice_id,
+        kind=entry.kind,
+        amount_cents=-entry.amount_cents,
+        booked_on=booked_on,
+        source=entry.source,
+        description=reason,
+        reverses=entry,
         created_by_id=actor.id if actor else None,
     )
     if entry.kind in REDUCING_KINDS:
         for allocation in entry.allocations:
-            reversal.allocations.append(Allocation(
-                invoice_id=allocation.invoice_id, component=allocation.component,
-                amount_cents=-allocation.amount_cents,
-            ))
+            reversal.allocations.append(
+                Allocation(
+                    invoice_id=allocation.invoice_id,
+                    component=allocation.component,
+                    amount_cents=-allocation.amount_cents,
+                )
+            )
     elif entry.kind is EntryKind.ADJUSTMENT and entry.amount_cents > 0:
-        items = [i for i in open_items(entry.case_id)
-                 if i.invoice_id == entry.invoice_id and i.component is Component.PRINCIPAL]
+        items = [
+            i
+            for i in open_items(entry.case_id)
+            if i.invoice_id == entry.invoice_id and i.component is Component.PRINCIPAL
+        ]
         _allocate(reversal, entry.amount_cents, items)
     db.session.add(reversal)
     db.session.flush()

@@ -33,7 +33,10 @@ def cases():
     except ValueError:
         abort(400)
     rows = case_queries.case_rows(
-        client_id=current_user.client_id, status=status, search=request.args.get("q"), after_id=after
+        client_id=current_user.client_id,
+        status=status,
+        search=request.args.get("q"),
+        after_id=after,
     )
     return render_template("portal/cases.html", rows=rows, status=status, statuses=list(CaseStatus))
 

@@ -53,8 +53,14 @@ def record(
 ) -> SandboxRecord:
     """Keep what a sandboxed service would have sent or charged, for the back office to show."""
     row = SandboxRecord(
-        service=service, action=action, summary=summary, recipient=recipient,
-        amount_cents=amount_cents, client_id=client_id, case_id=case_id, payload=payload,
+        service=service,
+        action=action,
+        summary=summary,
+        recipient=recipient,
+        amount_cents=amount_cents,
+        client_id=client_id,
+        case_id=case_id,
+        payload=payload,
     )
     db.session.add(row)
     db.session.flush()

@@ -452,8 +452,8 @@ def test_security_headers_on_a_logged_in_page(client, login_as):
 # --- language -----------------------------------------------------------------------------
 
 
-def switch_language(client, lang: str, next_path: str = "/login", token_path: str = "/login"):
-    token = client.csrf_token(token_path)
+def switch_language(client, lang: str, next_path: str = "/login", form_path: str = "/login"):
+    token = client.csrf_token(form_path)
     return client.post(
         "/language", data={"lang": lang, "next": next_path, "csrf_token": token}
     )
@@ -503,7 +503,7 @@ def test_language_switch_never_redirects_to_another_site(client, target):
 def test_language_switch_is_remembered_for_a_logged_in_user(app, client, login_as):
     user = login_as(Role.AGENT)
     assert user.language == "nl"
-    response = switch_language(client, "en", next_path="/cases", token_path="/")
+    response = switch_language(client, "en", next_path="/cases", form_path="/")
     assert response.headers["Location"] == "/cases"
     assert user.language == "en"
     assert html_lang(client.get("/")) == "en"

@@ -14,7 +14,16 @@ from agency.errors import IllegalTransition
 
 S = CaseStatus
 ALLOWED = {
-    S.NEW: {S.DUNNING, S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF},
+    S.NEW: {
+        S.DUNNING,
+        S.PROMISED,
+        S.ARRANGEMENT,
+        S.DISPUTED,
+        S.LEGAL,
+        S.PAID,
+        S.RETURNED,
+        S.WRITTEN_OFF,
+    },
     S.DUNNING: {S.PROMISED, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF},
     S.PROMISED: {S.DUNNING, S.ARRANGEMENT, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF},
     S.ARRANGEMENT: {S.DUNNING, S.DISPUTED, S.LEGAL, S.PAID, S.RETURNED, S.WRITTEN_OFF},
@@ -39,7 +48,9 @@ def _case_in(make_case, db, status: S):
     return case
 
 
-@pytest.mark.parametrize(("current", "target"), PAIRS, ids=[f"{a.value}->{b.value}" for a, b in PAIRS])
+@pytest.mark.parametrize(
+    ("current", "target"), PAIRS, ids=[f"{a.value}->{b.value}" for a, b in PAIRS]
+)
 def test_transition(make_case, db, current, target):
     case = _case_in(make_case, db, current)
     if target in ALLOWED[current]:
@@ -48,8 +59,9 @@ def test_transition(make_case, db, current, target):
         assert case.status is target
         assert (case.closed_on is not None) == (target in CLOSED_STATUSES)
         event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "case.status",
-                                        AuditEvent.object_id == case.id)
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "case.status", AuditEvent.object_id == case.id
+            )
         ).one()
         assert event.data["old"] == current.value and event.data["new"] == target.value
     else:

@@ -24,17 +24,25 @@ def parts(entry: LedgerEntry) -> list[tuple[int | None, str, int]]:
 
 
 def pay(case, cents, **kw):
-    return book_reduction(case, EntryKind.PAYMENT, cents, booked_on=DAY, source=EntrySource.BANK, **kw)
+    return book_reduction(
+        case, EntryKind.PAYMENT, cents, booked_on=DAY, source=EntrySource.BANK, **kw
+    )
 
 
 def test_costs_then_interest_then_oldest_principal(make_case, db):
     case = make_case(300_00, 200_00, due_dates=[JAN, FEB])
     old, new = case.invoices
     book_charge(case, EntryKind.COST, 40_00, booked_on=DAY, source=EntrySource.DUNNING)
-    book_charge(case, EntryKind.INTEREST, 5_00, invoice=new, booked_on=DAY, source=EntrySource.DUNNING)
+    book_charge(
+        case, EntryKind.INTEREST, 5_00, invoice=new, booked_on=DAY, source=EntrySource.DUNNING
+    )
     entry = pay(case, 100_00)
     db.session.commit()
-    assert parts(entry) == [(None, "cost", 40_00), (new.id, "interest", 5_00), (old.id, "principal", 55_00)]
+    assert parts(entry) == [
+        (None, "cost", 40_00),
+        (new.id, "interest", 5_00),
+        (old.id, "principal", 55_00),
+    ]
     assert case_balance(case.id).total == 300_00 + 200_00 + 45_00 - 100_00
     assert invoice_open_principal(case.id) == {old.id: 245_00, new.id: 200_00}
 
@@ -81,8 +89,9 @@ def test_a_credit_note_reduces_only_its_own_invoice(make_case, db):
     case = make_case(300_00, 200_00, due_dates=[JAN, FEB])
     old, new = case.invoices
     book_charge(case, EntryKind.COST, 40_00, booked_on=DAY, source=EntrySource.DUNNING)
-    entry = book_reduction(case, EntryKind.CREDIT_NOTE, 50_00, invoice=new, booked_on=DAY,
-                           source=EntrySource.CLIENT)
+    entry = book_reduction(
+        case, EntryKind.CREDIT_NOTE, 50_00, invoice=new, booked_on=DAY, source=EntrySource.CLIENT
+    )
     assert parts(entry) == [(new.id, "principal", 50_00)]
     assert invoice_open_principal(case.id) == {old.id: 300_00, new.id: 150_00}
 
@@ -106,14 +115,28 @@ def test_adjustments_up_and_down_are_visible_entries(make_case, db):
 def test_bookings_with_a_wrong_sign_or_kind_are_refused(make_case, db, kind, cents, invoice_needed):
     case = make_case(100_00)
     with pytest.raises(LedgerError):
-        book_charge(case, kind, cents, booked_on=DAY, source=EntrySource.AGENT,
-                    invoice=case.invoices[0] if invoice_needed else None)
+        book_charge(
+            case,
+            kind,
+            cents,
+            booked_on=DAY,
+            source=EntrySource.AGENT,
+            invoice=case.invoices[0] if invoice_needed else None,
+        )
 
 
 def test_the_database_refuses_a_positive_payment_that_reverses_nothing(make_case, db):
     case = make_case(100_00)
-    db.session.add(LedgerEntry(client_id=case.client_id, case_id=case.id, kind=EntryKind.PAYMENT,
-                               amount_cents=10_00, booked_on=DAY, source=EntrySource.BANK))
+    db.session.add(
+        LedgerEntry(
+            client_id=case.client_id,
+            case_id=case.id,
+            kind=EntryKind.PAYMENT,
+            amount_cents=10_00,
+            booked_on=DAY,
+            source=EntrySource.BANK,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError, match="sign_follows_kind"):
         db.session.flush()
     db.session.rollback()
@@ -122,19 +145,32 @@ def test_the_database_refuses_a_positive_payment_that_reverses_nothing(make_case
 def test_an_invoice_of_another_case_is_refused(make_case, db):
     one, other = make_case(100_00), make_case(100_00)
     with pytest.raises(LedgerError):
-        book_reduction(one, EntryKind.CREDIT_NOTE, 10_00, invoice=other.invoices[0],
-                       booked_on=DAY, source=EntrySource.CLIENT)
+        book_reduction(
+            one,
+            EntryKind.CREDIT_NOTE,
+            10_00,
+            invoice=other.invoices[0],
+            booked_on=DAY,
+            source=EntrySource.CLIENT,
+        )
 
 
 operations = st.lists(
-    st.tuples(st.sampled_from(["pay", "cost", "interest", "credit", "reverse"]),
-              st.integers(min_value=1, max_value=500_00), st.integers(0, 2)),
-    min_size=1, max_size=12,
+    st.tuples(
+        st.sampled_from(["pay", "cost", "interest", "credit", "reverse"]),
+        st.integers(min_value=1, max_value=500_00),
+        st.integers(0, 2),
+    ),
+    min_size=1,
+    max_size=12,
 )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(amounts=st.lists(st.integers(1, 2_000_00), min_size=1, max_size=3), ops=operations)
 def test_allocations_add_up_and_the_ledger_agrees_with_the_balance(make_case, db, amounts, ops):
     # Each example builds its own case, so examples do not see each other's rows.
@@ -148,11 +184,25 @@ def test_allocations_add_up_and_the_ledger_agrees_with_the_balance(make_case, db
         elif op == "cost":
             book_charge(case, EntryKind.COST, cents, booked_on=DAY, source=EntrySource.DUNNING)
         elif op == "interest":
-            book_charge(case, EntryKind.INTEREST, cents, invoice=invoice, booked_on=DAY,
-                        source=EntrySource.DUNNING)
+            book_charge(
+                case,
+                EntryKind.INTEREST,
+                cents,
+                invoice=invoice,
+                booked_on=DAY,
+                source=EntrySource.DUNNING,
+            )
         elif op == "credit":
-            reducing.append(book_reduction(case, EntryKind.CREDIT_NOTE, cents, invoice=invoice,
-                                           booked_on=DAY, source=EntrySource.CLIENT))
+            reducing.append(
+                book_reduction(
+                    case,
+                    EntryKind.CREDIT_NOTE,
+                    cents,
+                    invoice=invoice,
+                    booked_on=DAY,
+                    source=EntrySource.CLIENT,
+                )
+            )
         elif op == "reverse" and reducing:
             reverse_entry(reducing.pop(pick % len(reducing)), booked_on=DAY, reason="test")
     db.session.commit()
