@@ -193,10 +193,10 @@ PLACE_NAMES = (
     "De Linde", "De Prins", "'t Pleintje", "De Eenhoorn", "Het Wapen", "De Karseboom",
     "De Boterbloem", "Het Zonnehuis", "De Posthoorn",
 )
-BELGIAN_COMPANY_NAMES = (
+BELGIAN_BUILDER_NAMES = (
     "Bouwwerken {s} BV", "Schrijnwerkerij {s}", "{s} Renovatie NV", "Dakwerken {s} BV",
-    "Brasserie {p} BV",
 )
+BELGIAN_HOSPITALITY_NAMES = ("Brasserie {p} BV", "Frituur {p}", "Tearoom {p}")
 STREETS = (
     "Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsweg", "Schoolstraat", "Julianastraat",
     "Wilhelminastraat", "Beatrixlaan", "Prinses Irenestraat", "Oranjelaan", "Parallelweg",
@@ -312,7 +312,9 @@ def _pick_weighted(rng: random.Random, options: Sequence[tuple[T, float]]) -> T:
 
 
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = (
+        unicodedata.normalize("NFKD", text.replace("ı", "i")).encode("ascii", "ignore").decode()
+    )
     return "".join(ch for ch in ascii_text.lower() if ch.isalnum())
 
 
@@ -372,8 +374,8 @@ def _amount_cents(rng: random.Random, median_eur: float, sigma: float, top_eur: 
 
 
 def _late_days(rng: random.Random) -> int:
-    band = _pick_weighted(rng, [((0, 7), 45), ((8, 30), 30), ((31, 60), 19), ((61, 90), 6)])
-    lo, hi = band
+    """Draw how late a debtor paid an invoice: mostly within a week, a few up to three months."""
+    lo, hi = _pick_weighted(rng, [((0, 7), 45), ((8, 30), 30), ((31, 60), 19), ((61, 90), 6)])
     return rng.randint(lo, hi)
 
 
@@ -402,19 +404,19 @@ def _plan_debtor(
         house += rng.choice(["A", "B", "-1", "-2", " bis" if country == "BE" else "-3"])
 
     if kind is DebtorKind.COMPANY:
-        if country == "BE":
-            template = rng.choice(BELGIAN_COMPANY_NAMES)
-        elif spec.mix == "b2b":
-            template = rng.choice(BUILDER_NAMES)
+        if spec.mix == "b2b":
+            template = rng.choice(BELGIAN_BUILDER_NAMES if country == "BE" else BUILDER_NAMES)
         else:
-            template = rng.choice(HOSPITALITY_NAMES)
+            template = rng.choice(
+                BELGIAN_HOSPITALITY_NAMES if country == "BE" else HOSPITALITY_NAMES
+            )
         name = template.format(
             s=_trade_surname(surname), s2=_trade_surname(_surname(rng)), f=first,
             c=city, p=rng.choice(PLACE_NAMES),
         )
         contact_name = _full_name(rng.choice(FIRST_NAMES), _surname(rng))
         domain = _slug(name.replace("B.V.", "").replace("V.O.F.", "").replace(" BV", "")
-                       .replace(" NV", ""))[:24]
+                       .replace(" NV", ""))
         email = f"{rng.choice(['info', 'administratie', 'facturen', 'boekhouding'])}@{domain}.test"
         mobile = rng.random() < 0.25
         kvk = f"{rng.randint(1_000_000, 99_999_999):08d}" if country == "NL" else None
@@ -766,7 +768,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     today = today or local_today()
     plan = _plan(random.Random(SEED))
     logins: list[tuple[str, str, str]] = []
-    users = {}
+    users: dict[str, User] = {}
     for staff in STAFF:
         users[staff.email] = _ensure_user(staff.email, staff.name, staff.role, staff.language)
         logins.append((staff.email, staff.role.value, staff.name))
