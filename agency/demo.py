@@ -102,51 +102,110 @@ class _ClientSpec:
 
 CLIENTS: tuple[_ClientSpec, ...] = (
     _ClientSpec(
-        code="DUINSTROOM", name="Duinstroom Energie B.V.", mix="b2c", segment=Segment.B2C,
-        kvk_number="34298817", vat_number="NL818273641B01",
-        bank_code="RABO", account_code="0312857918",
-        street="Kenaupark 21", postcode="2011 MR", city="Haarlem",
-        email="debiteurenbeheer@duinstroom.test", phone="+31235430800",
-        commission_pct=Decimal("12.50"), agency_keeps_costs=True, vat_on_costs=False,
-        new_payment_term_days=14, plan_max_instalments=12, plan_min_instalment_cents=2_500,
-        priority=1, sender_name="Duinstroom Energie", brand_colour="#0b7a75",
-        brand_font="Helvetica", languages="nl,en",
-        portal_email="portal@duinstroom.test", portal_name="Ingrid Kramer", portal_language="en",
-        debtor_count=120, belgian_count=0, debtor_code_format="KL{:06d}",
-        invoice_format="71{:08d}", invoice_start=304_118,
+        code="DUINSTROOM",
+        name="Duinstroom Energie B.V.",
+        mix="b2c",
+        segment=Segment.B2C,
+        kvk_number="34298817",
+        vat_number="NL818273641B01",
+        bank_code="RABO",
+        account_code="0312857918",
+        street="Kenaupark 21",
+        postcode="2011 MR",
+        city="Haarlem",
+        email="debiteurenbeheer@duinstroom.test",
+        phone="+31235430800",
+        commission_pct=Decimal("12.50"),
+        agency_keeps_costs=True,
+        vat_on_costs=False,
+        new_payment_term_days=14,
+        plan_max_instalments=12,
+        plan_min_instalment_cents=2_500,
+        priority=1,
+        sender_name="Duinstroom Energie",
+        brand_colour="#0b7a75",
+        brand_font="Helvetica",
+        languages="nl,en",
+        portal_email="portal@duinstroom.test",
+        portal_name="Ingrid Kramer",
+        portal_language="en",
+        debtor_count=120,
+        belgian_count=0,
+        debtor_code_format="KL{:06d}",
+        invoice_format="71{:08d}",
+        invoice_start=304_118,
     ),
     _ClientSpec(
-        code="KOSTER", name="Koster Bouwmaterialen B.V.", mix="b2b", segment=Segment.B2B,
-        kvk_number="05071964", vat_number="NL004417628B01",
-        bank_code="INGB", account_code="0007652391",
-        street="Nijverheidsweg 14", postcode="8028 PW", city="Zwolle",
-        email="administratie@koster-bouwmaterialen.test", phone="+31384215600",
-        commission_pct=Decimal("17.50"), agency_keeps_costs=False, vat_on_costs=False,
-        new_payment_term_days=21, plan_max_instalments=4, plan_min_instalment_cents=25_000,
-        priority=2, sender_name="Koster Bouwmaterialen", brand_colour="#b5471b",
-        brand_font="Helvetica", languages="nl,en",
-        portal_email="portal@koster-bouwmaterialen.test", portal_name="Marcel Koster",
+        code="KOSTER",
+        name="Koster Bouwmaterialen B.V.",
+        mix="b2b",
+        segment=Segment.B2B,
+        kvk_number="05071964",
+        vat_number="NL004417628B01",
+        bank_code="INGB",
+        account_code="0007652391",
+        street="Nijverheidsweg 14",
+        postcode="8028 PW",
+        city="Zwolle",
+        email="administratie@koster-bouwmaterialen.test",
+        phone="+31384215600",
+        commission_pct=Decimal("17.50"),
+        agency_keeps_costs=False,
+        vat_on_costs=False,
+        new_payment_term_days=21,
+        plan_max_instalments=4,
+        plan_min_instalment_cents=25_000,
+        priority=2,
+        sender_name="Koster Bouwmaterialen",
+        brand_colour="#b5471b",
+        brand_font="Helvetica",
+        languages="nl,en",
+        portal_email="portal@koster-bouwmaterialen.test",
+        portal_name="Marcel Koster",
         portal_language="nl",
-        debtor_count=100, belgian_count=4, debtor_code_format="DEB{:05d}",
-        invoice_format="VF{:06d}", invoice_start=41_250,
+        debtor_count=100,
+        belgian_count=4,
+        debtor_code_format="DEB{:05d}",
+        invoice_format="VF{:06d}",
+        invoice_start=41_250,
     ),
     _ClientSpec(
-        code="JANSEN", name="Bakkerij Jansen B.V.", mix="mixed", segment=Segment.B2B,
-        kvk_number="32107745", vat_number="NL811205095B01",
-        bank_code="ABNA", account_code="0529381419",
-        street="Langestraat 52", postcode="3811 AK", city="Amersfoort",
-        email="administratie@bakkerij-jansen.test", phone="+31334612290",
-        commission_pct=Decimal("15.00"), agency_keeps_costs=True, vat_on_costs=False,
-        new_payment_term_days=14, plan_max_instalments=6, plan_min_instalment_cents=2_500,
-        priority=0, sender_name="Bakkerij Jansen", brand_colour="#8b5e34",
-        brand_font="Times", languages="nl",
-        portal_email="portal@bakkerij-jansen.test", portal_name="Wendy Jansen",
+        code="JANSEN",
+        name="Bakkerij Jansen B.V.",
+        mix="mixed",
+        segment=Segment.B2B,
+        kvk_number="32107745",
+        vat_number="NL811205095B01",
+        bank_code="ABNA",
+        account_code="0529381419",
+        street="Langestraat 52",
+        postcode="3811 AK",
+        city="Amersfoort",
+        email="administratie@bakkerij-jansen.test",
+        phone="+31334612290",
+        commission_pct=Decimal("15.00"),
+        agency_keeps_costs=True,
+        vat_on_costs=False,
+        new_payment_term_days=14,
+        plan_max_instalments=6,
+        plan_min_instalment_cents=2_500,
+        priority=0,
+        sender_name="Bakkerij Jansen",
+        brand_colour="#8b5e34",
+        brand_font="Times",
+        languages="nl",
+        portal_email="portal@bakkerij-jansen.test",
+        portal_name="Wendy Jansen",
         portal_language="nl",
-        debtor_count=80, belgian_count=2, debtor_code_format="J{:04d}",
-        invoice_format="F-{:05d}", invoice_start=8_020,
+        debtor_count=80,
+        belgian_count=2,
+        debtor_code_format="J{:04d}",
+        invoice_format="F-{:05d}",
+        invoice_start=8_020,
     ),
 )
 
+# fmt: off
 FIRST_NAMES = (
     "Jan", "Pieter", "Kees", "Henk", "Johan", "Willem", "Dirk", "Gerrit", "Bas", "Thijs",
     "Joris", "Ruben", "Daan", "Lars", "Sem", "Tim", "Niels", "Bram", "Jeroen", "Marco", "Erik",
@@ -243,6 +302,7 @@ BE_CITIES = (
 )
 # Letters Dutch postcodes use; SA, SD and SS are never issued.
 POSTCODE_LETTERS = "ABCDEGHJKLMNPRSTVWXZ"
+# Every demo address ends in the reserved .test domain (RFC 2606), so no mail reaches anyone.
 MAIL_PROVIDERS = ("ziggo", "kpnmail", "hotmail", "gmail", "outlook", "xs4all", "live", "home")
 NL_BANKS = ("INGB", "RABO", "ABNA", "SNSB", "ASNB", "TRIO", "KNAB", "BUNQ")
 BE_BANKS = ("001", "068", "363", "735", "973")
@@ -252,14 +312,16 @@ DISPUTE_REASONS = (
     "debiteur zegt al betaald te hebben",
     "klacht over geleverde dienst",
 )
-# Shares of all cases that end in these outcomes; the rest stays new (recent) or in dunning.
-OUTCOME_SHARES = (("paid", 0.08), ("promised", 0.06), ("disputed", 0.04), ("returned", 0.03))
-PARTIAL_PAYMENT_SHARE = 0.15
 RETURN_REASONS = (
     "ingetrokken door opdrachtgever",
     "oninbaar: onbekend vertrokken",
     "oninbaar: faillissement uitgesproken",
 )
+# Shares of all cases that end in these outcomes; the rest stays new (recent) or in dunning.
+OUTCOME_SHARES = (("paid", 0.08), ("promised", 0.06), ("disputed", 0.04), ("returned", 0.03))
+PARTIAL_PAYMENT_SHARE = 0.15
+
+# fmt: on
 
 # --------------------------------------------------------------------------------------------
 # The plan: everything random is drawn here, before the database is read
@@ -358,8 +420,9 @@ def _nl_account(rng: random.Random) -> str:
 
 def _iban(rng: random.Random, country: str) -> str:
     if country == "BE":
-        iban = IBAN.generate("BE", bank_code=rng.choice(BE_BANKS),
-                             account_code=f"{rng.randint(0, 9_999_999):07d}")
+        iban = IBAN.generate(
+            "BE", bank_code=rng.choice(BE_BANKS), account_code=f"{rng.randint(0, 9_999_999):07d}"
+        )
     else:
         iban = IBAN.generate("NL", bank_code=rng.choice(NL_BANKS), account_code=_nl_account(rng))
     return iban.compact
@@ -411,24 +474,30 @@ def _plan_debtor(
                 BELGIAN_HOSPITALITY_NAMES if country == "BE" else HOSPITALITY_NAMES
             )
         name = template.format(
-            s=_trade_surname(surname), s2=_trade_surname(_surname(rng)), f=first,
-            c=city, p=rng.choice(PLACE_NAMES),
+            s=_trade_surname(surname),
+            s2=_trade_surname(_surname(rng)),
+            f=first,
+            c=city,
+            p=rng.choice(PLACE_NAMES),
         )
         contact_name = _full_name(rng.choice(FIRST_NAMES), _surname(rng))
-        domain = _slug(name.replace("B.V.", "").replace("V.O.F.", "").replace(" BV", "")
-                       .replace(" NV", ""))
+        domain = _slug(
+            name.replace("B.V.", "").replace("V.O.F.", "").replace(" BV", "").replace(" NV", "")
+        )
         email = f"{rng.choice(['info', 'administratie', 'facturen', 'boekhouding'])}@{domain}.test"
         mobile = rng.random() < 0.25
         kvk = f"{rng.randint(1_000_000, 99_999_999):08d}" if country == "NL" else None
     else:
         name = person_name
         contact_name = None
-        local = rng.choice([
-            f"{_slug(first)}.{_slug(surname[0] + surname[1])}",
-            f"{_slug(first)[0]}{_slug(surname[0] + surname[1])}",
-            f"{_slug(first)}{_slug(surname[1])}{rng.randint(1, 99)}",
-            f"{_slug(surname[1])}.{_slug(first)}",
-        ])
+        local = rng.choice(
+            [
+                f"{_slug(first)}.{_slug(surname[0] + surname[1])}",
+                f"{_slug(first)[0]}{_slug(surname[0] + surname[1])}",
+                f"{_slug(first)}{_slug(surname[1])}{rng.randint(1, 99)}",
+                f"{_slug(surname[1])}.{_slug(first)}",
+            ]
+        )
         email = f"{local}@{rng.choice(MAIL_PROVIDERS)}.test"
         mobile = rng.random() < 0.88
         kvk = None
@@ -484,10 +553,14 @@ def _plan_debtor(
     for _ in range(rng.randint(2, 8)):
         days_ago = rng.randint(90, 720)
         late = min(_late_days(rng), days_ago - term - 1)
-        debtor.invoices.append(_InvoicePlan(
-            days_ago=days_ago, term_days=term, amount_cents=_amount_cents(rng, median, sigma, top),
-            paid_late_days=late,
-        ))
+        debtor.invoices.append(
+            _InvoicePlan(
+                days_ago=days_ago,
+                term_days=term,
+                amount_cents=_amount_cents(rng, median, sigma, top),
+                paid_late_days=late,
+            )
+        )
 
     # Recently handed-over cases may still wait for their first letter; the other outcomes are
     # dealt out over all cases by `_deal_outcomes`.
@@ -523,8 +596,11 @@ def _plan_client(rng: random.Random, spec: _ClientSpec) -> list[_DebtorPlan]:
         debtors.append(_plan_debtor(rng, spec, number, kind, "BE" if i in belgian else "NL"))
     # The client numbers its invoices in date order; the gaps are invoices paid on time.
     invoices = sorted(
-        ((inv.days_ago, d, j) for d, debtor in enumerate(debtors)
-         for j, inv in enumerate(debtor.invoices)),
+        (
+            (inv.days_ago, d, j)
+            for d, debtor in enumerate(debtors)
+            for j, inv in enumerate(debtor.invoices)
+        ),
         key=lambda t: (-t[0], t[1], t[2]),
     )
     sequence = spec.invoice_start
@@ -595,15 +671,28 @@ def _ensure_client(spec: _ClientSpec) -> Client:
     if client is not None:
         return client
     client = Client(
-        code=spec.code, name=spec.name, kvk_number=spec.kvk_number, vat_number=spec.vat_number,
+        code=spec.code,
+        name=spec.name,
+        kvk_number=spec.kvk_number,
+        vat_number=spec.vat_number,
         iban=IBAN.generate("NL", bank_code=spec.bank_code, account_code=spec.account_code).compact,
-        street=spec.street, postcode=spec.postcode, city=spec.city, country="NL",
-        email=spec.email, phone=spec.phone, commission_pct=spec.commission_pct,
-        agency_keeps_costs=spec.agency_keeps_costs, vat_on_costs=spec.vat_on_costs,
-        default_segment=spec.segment, new_payment_term_days=spec.new_payment_term_days,
+        street=spec.street,
+        postcode=spec.postcode,
+        city=spec.city,
+        country="NL",
+        email=spec.email,
+        phone=spec.phone,
+        commission_pct=spec.commission_pct,
+        agency_keeps_costs=spec.agency_keeps_costs,
+        vat_on_costs=spec.vat_on_costs,
+        default_segment=spec.segment,
+        new_payment_term_days=spec.new_payment_term_days,
         plan_max_instalments=spec.plan_max_instalments,
-        plan_min_instalment_cents=spec.plan_min_instalment_cents, priority=spec.priority,
-        sender_name=spec.sender_name, brand_colour=spec.brand_colour, brand_font=spec.brand_font,
+        plan_min_instalment_cents=spec.plan_min_instalment_cents,
+        priority=spec.priority,
+        sender_name=spec.sender_name,
+        brand_colour=spec.brand_colour,
+        brand_font=spec.brand_font,
         languages=spec.languages,
     )
     db.session.add(client)
@@ -617,8 +706,12 @@ def _between(lo: date, hi: date, fraction: float) -> date:
 
 
 def _work_case(
-    case: Case, plan: _CasePlan, client: Client, invoices: list[Invoice],
-    agents: list[User], today: date,
+    case: Case,
+    plan: _CasePlan,
+    client: Client,
+    invoices: list[Invoice],
+    agents: list[User],
+    today: date,
 ) -> None:
     """Book the handed-over invoices on a new case and play out what happened since."""
     opened_on = case.opened_on
@@ -626,9 +719,15 @@ def _work_case(
     for invoice in invoices:
         invoice.case_id = case.id
         amount = invoice.amount_cents - invoice.paid_before_handoff_cents
-        book_charge(case, EntryKind.PRINCIPAL, amount, invoice=invoice,
-                    source=EntrySource.HANDOFF, booked_on=opened_on,
-                    description=f"Factuur {invoice.number}")
+        book_charge(
+            case,
+            EntryKind.PRINCIPAL,
+            amount,
+            invoice=invoice,
+            source=EntrySource.HANDOFF,
+            booked_on=opened_on,
+            description=f"Factuur {invoice.number}",
+        )
         owed += amount
     if plan.agent is not None:
         case.assigned_agent_id = agents[plan.agent].id
@@ -645,8 +744,14 @@ def _work_case(
         cost_on = opened_on if plan.segment is Segment.B2B else opened_on + timedelta(days=17)
         if cost_on < today:
             costs = wik_costs(owed, vat=client.vat_on_costs)
-            book_charge(case, EntryKind.COST, costs, booked_on=cost_on, source=EntrySource.DUNNING,
-                        description="Buitengerechtelijke incassokosten (WIK)")
+            book_charge(
+                case,
+                EntryKind.COST,
+                costs,
+                booked_on=cost_on,
+                source=EntrySource.DUNNING,
+                description="Buitengerechtelijke incassokosten (WIK)",
+            )
             owed += costs
             last_event = max(last_event, cost_on)
     yesterday = today - timedelta(days=1)
@@ -654,29 +759,49 @@ def _work_case(
         paid = min(max(round(owed * plan.partial_pct / 100, -3), 1_000), owed - 500)
         if paid > 0:
             paid_on = _between(last_event + timedelta(days=1), yesterday, plan.event_fraction / 2)
-            book_reduction(case, EntryKind.PAYMENT, int(paid), booked_on=paid_on,
-                           source=EntrySource.PAYLINK, description="Deelbetaling via betaallink")
+            book_reduction(
+                case,
+                EntryKind.PAYMENT,
+                int(paid),
+                booked_on=paid_on,
+                source=EntrySource.PAYLINK,
+                description="Deelbetaling via betaallink",
+            )
             last_event = paid_on
 
     event_on = _between(last_event + timedelta(days=1), today, plan.event_fraction)
     if plan.outcome == "paid":
         balance = case_balance(case.id).total
         if plan.direct_payment:
-            book_reduction(case, EntryKind.DIRECT_PAYMENT, balance, booked_on=event_on,
-                           source=EntrySource.CLIENT,
-                           description="Rechtstreeks aan opdrachtgever betaald")
+            book_reduction(
+                case,
+                EntryKind.DIRECT_PAYMENT,
+                balance,
+                booked_on=event_on,
+                source=EntrySource.CLIENT,
+                description="Rechtstreeks aan opdrachtgever betaald",
+            )
         else:
-            book_reduction(case, EntryKind.PAYMENT, balance, booked_on=event_on,
-                           source=EntrySource.BANK,
-                           description=f"Overboeking o.v.v. {case.reference}")
+            book_reduction(
+                case,
+                EntryKind.PAYMENT,
+                balance,
+                booked_on=event_on,
+                source=EntrySource.BANK,
+                description=f"Overboeking o.v.v. {case.reference}",
+            )
         if case.status is not CaseStatus.PAID:
             raise RuntimeError(f"case {case.reference} was paid in full but is {case.status.value}")
     elif plan.outcome == "returned":
         transition(case, CaseStatus.RETURNED, on=event_on, reason=plan.reason)
     elif plan.outcome == "promised":
         promised_on = today + timedelta(days=plan.promise_days)
-        transition(case, CaseStatus.PROMISED, on=event_on,
-                   reason=f"betaling toegezegd voor {promised_on.isoformat()}")
+        transition(
+            case,
+            CaseStatus.PROMISED,
+            on=event_on,
+            reason=f"betaling toegezegd voor {promised_on.isoformat()}",
+        )
         pause(case, "promise", promised_on)
         case.next_action_on = promised_on + timedelta(days=1)
     elif plan.outcome == "disputed":
@@ -724,12 +849,19 @@ def _load_client_debtors(
             invoice_date = today - timedelta(days=inv.days_ago)
             due_date = invoice_date + timedelta(days=inv.term_days)
             invoice = Invoice(
-                client_id=client.id, debtor_id=debtor.id, number=inv.number,
-                invoice_date=invoice_date, due_date=due_date, amount_cents=inv.amount_cents,
+                client_id=client.id,
+                debtor_id=debtor.id,
+                number=inv.number,
+                invoice_date=invoice_date,
+                due_date=due_date,
+                amount_cents=inv.amount_cents,
                 paid_before_handoff_cents=inv.paid_before_handoff_cents,
                 reminders_sent=inv.reminders_sent,
-                paid_on=(None if inv.paid_late_days is None
-                         else due_date + timedelta(days=inv.paid_late_days)),
+                paid_on=(
+                    None
+                    if inv.paid_late_days is None
+                    else due_date + timedelta(days=inv.paid_late_days)
+                ),
             )
             db.session.add(invoice)
             if inv.is_open:
@@ -745,15 +877,24 @@ def _load_client_debtors(
         case = None
         if not is_new:
             # A debtor from an earlier load that is missing invoices: add them to its open case.
-            case = db.session.scalar(sa.select(Case).where(
-                Case.client_id == client.id, Case.debtor_id == debtor.id, Case.closed_on.is_(None)
-            ))
+            case = db.session.scalar(
+                sa.select(Case).where(
+                    Case.client_id == client.id,
+                    Case.debtor_id == debtor.id,
+                    Case.closed_on.is_(None),
+                )
+            )
         if case is not None:
             for invoice in invoices:
                 invoice.case_id = case.id
-                book_charge(case, EntryKind.PRINCIPAL,
-                            invoice.amount_cents - invoice.paid_before_handoff_cents,
-                            invoice=invoice, source=EntrySource.HANDOFF, booked_on=today)
+                book_charge(
+                    case,
+                    EntryKind.PRINCIPAL,
+                    invoice.amount_cents - invoice.paid_before_handoff_cents,
+                    invoice=invoice,
+                    source=EntrySource.HANDOFF,
+                    booked_on=today,
+                )
             continue
         opened_on = today - timedelta(days=case_plan.opened_ago)
         case = open_case(client, debtor, opened_on=opened_on, segment=case_plan.segment)
@@ -775,8 +916,9 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     agents = [users[email] for email in AGENT_EMAILS]
     for spec in CLIENTS:
         client = _ensure_client(spec)
-        _ensure_user(spec.portal_email, spec.portal_name, Role.CLIENT, spec.portal_language,
-                     client=client)
+        _ensure_user(
+            spec.portal_email, spec.portal_name, Role.CLIENT, spec.portal_language, client=client
+        )
         logins.append((spec.portal_email, Role.CLIENT.value, f"client user of {client.name}"))
         _load_client_debtors(client, plan[spec.code], agents, today)
     db.session.flush()

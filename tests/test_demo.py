@@ -45,8 +45,7 @@ def test_logins_work_with_the_demo_password(demo, db):
     roles = Counter(role for _, role, _ in demo)
     assert roles == {"admin": 1, "supervisor": 1, "agent": 2, "client": 3}
     assert ("agent1@agency.test", "agent", "Sanne de Vries") in demo
-    assert ("portal@bakkerij-jansen.test", "client",
-            "client user of Bakkerij Jansen B.V.") in demo
+    assert ("portal@bakkerij-jansen.test", "client", "client user of Bakkerij Jansen B.V.") in demo
     now = datetime.now(UTC)
     for email, role, detail in demo:
         user = authenticate(email, DEMO_PASSWORD, now)
@@ -87,13 +86,17 @@ def test_staff_and_clients(demo, db):
     # The debtors follow the client's segment: a consumer client has persons, a trade client
     # companies, and the mixed one both.
     kinds = {
-        client.name: set(db.session.scalars(
-            sa.select(Debtor.kind).where(Debtor.client_id == client.id).distinct()
-        ))
+        client.name: set(
+            db.session.scalars(
+                sa.select(Debtor.kind).where(Debtor.client_id == client.id).distinct()
+            )
+        )
         for client in clients
     }
     assert sorted(sorted(kind.value for kind in k) for k in kinds.values()) == [
-        ["company"], ["company", "person"], ["person"]
+        ["company"],
+        ["company", "person"],
+        ["person"],
     ]
     assert kinds[b2c[0].name] == {DebtorKind.PERSON}
 
@@ -183,8 +186,13 @@ def test_cases_statuses_and_balances(demo, db):
     assert len({c.debtor_id for c in cases}) == len(cases)
 
     statuses = Counter(c.status for c in cases)
-    for status in (CaseStatus.NEW, CaseStatus.DUNNING, CaseStatus.PROMISED, CaseStatus.DISPUTED,
-                   CaseStatus.RETURNED):
+    for status in (
+        CaseStatus.NEW,
+        CaseStatus.DUNNING,
+        CaseStatus.PROMISED,
+        CaseStatus.DISPUTED,
+        CaseStatus.RETURNED,
+    ):
         assert statuses[status] >= 3, statuses
     assert 1 <= statuses[CaseStatus.LEGAL] <= 2
     assert 0.05 <= statuses[CaseStatus.PAID] / len(cases) <= 0.12
@@ -196,8 +204,11 @@ def test_cases_statuses_and_balances(demo, db):
         balance = case_balance(case.id)
         assert balance.total == ledger_total(case.id)
         principal = sum(i.amount_cents - i.paid_before_handoff_cents for i in case.invoices)
-        booked = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.amount_cents)).where(
-            LedgerEntry.case_id == case.id, LedgerEntry.kind == EntryKind.PRINCIPAL))
+        booked = db.session.scalar(
+            sa.select(sa.func.sum(LedgerEntry.amount_cents)).where(
+                LedgerEntry.case_id == case.id, LedgerEntry.kind == EntryKind.PRINCIPAL
+            )
+        )
         assert booked == principal
         if case.is_open:
             assert balance.total > 0, case.reference
@@ -218,11 +229,17 @@ def test_cases_statuses_and_balances(demo, db):
     assert 0.5 <= len(assigned) / len(open_cases) <= 0.8
     assert len({c.assigned_agent_id for c in assigned}) == 2
 
-    costs = db.session.scalar(sa.select(sa.func.count(sa.distinct(LedgerEntry.case_id))).where(
-        LedgerEntry.kind == EntryKind.COST))
+    costs = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(LedgerEntry.case_id))).where(
+            LedgerEntry.kind == EntryKind.COST
+        )
+    )
     assert costs >= 0.3 * len(cases)
-    paid_something = set(db.session.scalars(sa.select(LedgerEntry.case_id).where(
-        LedgerEntry.kind.in_(list(REDUCING_KINDS)))))
+    paid_something = set(
+        db.session.scalars(
+            sa.select(LedgerEntry.case_id).where(LedgerEntry.kind.in_(list(REDUCING_KINDS)))
+        )
+    )
     partly_paid = [c for c in open_cases if c.id in paid_something]
     assert 0.08 * len(cases) <= len(partly_paid) <= 0.2 * len(cases)
 

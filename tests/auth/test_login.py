@@ -370,13 +370,17 @@ def test_session_cookie_is_secure_when_configured(app, make_user):
 
 def test_session_changes_at_login(client, make_user):
     user = make_user(Role.AGENT)
-    client.get("/login")
+    token_before = client.csrf_token("/login")
     before = client.get_cookie("agency_session")
     assert before is not None
     old_value = before.value
     assert client.login(user.email).status_code == 302
     after = client.get_cookie("agency_session")
     assert after is not None and after.value != old_value
+    assert client.get("/").status_code == 200
+
+    # A form token from the anonymous session is worthless once logged in.
+    assert client.post("/logout", data={"csrf_token": token_before}).status_code == 400
     assert client.get("/").status_code == 200
 
     # Whoever kept the pre-login session cookie is not logged in by it.
