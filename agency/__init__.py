@@ -53,9 +53,13 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 def _development_secret(instance: Path) -> str:
     """Keep one random key per instance folder so development sessions survive a restart."""
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        os.chmod(path, 0o600)
+    try:
+        # Created with mode 0600 from the start: the key is never readable by others.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 

@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(sa.String(2), default="nl")
     is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The time step of the last code accepted: a code is good for one login only (RFC 6238 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

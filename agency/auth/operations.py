@@ -9,6 +9,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from agency import audit
+from agency.auth import totp
 from agency.auth.models import Role, User
 from agency.clients.models import Client
 from agency.errors import AgencyError, LoginRefused
@@ -60,7 +61,10 @@ def create_user(
 
 
 def authenticate(email: str, password: str, now: datetime) -> User:
-    """Return the user these credentials belong to, counting failures and locking after many."""
+    """Return the user these credentials belong to, counting failures and locking after many.
+
+    The login is complete only after `record_login` (and, with TOTP, `verify_second_factor`).
+    """
     email = email.strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
@@ -70,16 +74,36 @@ def authenticate(email: str, password: str, now: datetime) -> User:
         audit.record("auth.login_locked", user, client_id=user.client_id)
         raise LoginRefused("locked")
     if not check_password_hash(user.password_hash, password) or not user.is_active:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-        audit.record("auth.login_failed", user, client_id=user.client_id)
-        raise LoginRefused("invalid")
+        _count_failure(user, now, "auth.login_failed")
+    return user
+
+
+def _count_failure(user: User, now: datetime, action: str) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+    audit.record(action, user, client_id=user.client_id)
+    raise LoginRefused("invalid")
+
+
+def verify_second_factor(user: User, code: str, now: datetime) -> User:
+    """Check the TOTP code of a user whose password was right; wrong codes count as failures."""
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginRefused("locked")
+    step = totp.matching_step(user.totp_secret, code, now) if user.totp_secret else None
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        _count_failure(user, now, "auth.totp_failed")
+    user.totp_last_step = step
+    return user
+
+
+def record_login(user: User, now: datetime, **detail: str) -> User:
+    """Note a completed login: failures forgotten, time kept, audit event written."""
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record("auth.login", user, actor=user, client_id=user.client_id)
+    audit.record("auth.login", user, actor=user, client_id=user.client_id, **detail)
     return user
 
 

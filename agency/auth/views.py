@@ -22,7 +22,12 @@ from agency import audit
 from agency.auth import totp
 from agency.auth.forms import LanguageForm, LoginForm, LogoutForm, TotpDisableForm, TotpForm
 from agency.auth.models import User
-from agency.auth.operations import authenticate, set_language
+from agency.auth.operations import (
+    authenticate,
+    record_login,
+    set_language,
+    verify_second_factor,
+)
 from agency.errors import LoginRefused
 from agency.extensions import db, limiter
 from agency.modeling import utcnow
@@ -71,9 +76,9 @@ def login():
                 flash(_("E-mail or password is not right."), "error")
             return render_template("auth/login.html", form=form), 401
         if user.totp_secret:
-            db.session.rollback()  # the login only counts once the second factor is right
             session["totp_user_id"] = user.id
             return redirect(url_for("auth.login_totp"))
+        record_login(user, utcnow())
         db.session.commit()
         return redirect(_finish_login(user))
     return render_template("auth/login.html", form=form)
@@ -88,15 +93,19 @@ def login_totp():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if totp.verify(user.totp_secret, form.code.data):
-            user.last_login_at = utcnow()
-            audit.record("auth.login", user, actor=user, client_id=user.client_id, factor="totp")
-            db.session.commit()
-            return redirect(_finish_login(user))
-        audit.record("auth.totp_failed", user, client_id=user.client_id)
+        try:
+            verify_second_factor(user, form.code.data, utcnow())
+        except LoginRefused as refused:
+            db.session.commit()  # keep the failure count and the audit event
+            if str(refused) == "locked":
+                session.pop("totp_user_id", None)
+                flash(_("Too many failed attempts. Try again later."), "error")
+            else:
+                flash(_("That code is not right."), "error")
+            return render_template("auth/totp.html", form=form), 401
+        record_login(user, utcnow(), factor="totp")
         db.session.commit()
-        flash(_("That code is not right."), "error")
-        return render_template("auth/totp.html", form=form), 401
+        return redirect(_finish_login(user))
     return render_template("auth/totp.html", form=form)
 
 

@@ -256,3 +256,15 @@ def test_enrol_log_out_and_log_in_with_the_code(client, login_as, frozen):
     assert is_logged_out(client)
     assert post_code(client, "/login/code", code_for(secret)).status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_a_code_is_good_for_one_login_only(client, totp_user, frozen):
+    """RFC 6238 5.2: a code that logged someone in cannot log in again (a shoulder-surfed code)."""
+    code = code_for(totp_user.totp_secret)
+    client.login(totp_user.email)
+    assert post_code(client, "/login/code", code).status_code == 302
+    token = client.csrf_token("/")
+    client.post("/logout", data={"csrf_token": token})
+    client.login(totp_user.email)
+    assert post_code(client, "/login/code", code).status_code == 401
+    assert client.get("/").status_code == 302
