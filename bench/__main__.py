@@ -21,7 +21,9 @@ def main() -> int:
     parser.add_argument("--only", help="run one module or one benchmark by name")
     args = parser.parse_args()
     here = Path(__file__).parent
-    modules = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    modules = sorted(
+        m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")
+    )
     ran = 0
     for module_name in modules:
         module = importlib.import_module(f"bench.{module_name}")
@@ -31,7 +33,9 @@ def main() -> int:
             func(emit)
             ran += 1
     if not ran:
-        print(f"no benchmark called {args.only!r}; there are: {', '.join(modules)}", file=sys.stderr)
+        print(
+            f"no benchmark called {args.only!r}; there are: {', '.join(modules)}", file=sys.stderr
+        )
         return 2
     return 0
 

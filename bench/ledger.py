@@ -25,8 +25,15 @@ def _app(url: str):
 
     from agency import create_app
 
-    app = create_app({"AGENCY_ENV": "test", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "REDIS_URL": None, "JOBS_RUN_PERIODIC": False})
+    app = create_app(
+        {
+            "AGENCY_ENV": "test",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": None,
+            "JOBS_RUN_PERIODIC": False,
+        }
+    )
     with app.app_context():
         from agency.extensions import db
 
@@ -49,21 +56,35 @@ def _cases(db, n: int) -> list[int]:
     db.session.flush()
     ids = []
     for i in range(n):
-        debtor = Debtor(client_id=client.id, debtor_code=f"D{i}", kind=DebtorKind.COMPANY,
-                        name=f"Debtor {i}")
+        debtor = Debtor(
+            client_id=client.id, debtor_code=f"D{i}", kind=DebtorKind.COMPANY, name=f"Debtor {i}"
+        )
         db.session.add(debtor)
         db.session.flush()
         case = open_case(client, debtor, opened_on=date(2025, 3, 1))
         for k in range(3):
-            inv = Invoice(client_id=client.id, debtor_id=debtor.id, case_id=case.id,
-                          number=f"I{i}-{k}", invoice_date=date(2025, 1, 1 + k),
-                          due_date=date(2025, 2, 1 + k), amount_cents=100_000)
+            inv = Invoice(
+                client_id=client.id,
+                debtor_id=debtor.id,
+                case_id=case.id,
+                number=f"I{i}-{k}",
+                invoice_date=date(2025, 1, 1 + k),
+                due_date=date(2025, 2, 1 + k),
+                amount_cents=100_000,
+            )
             db.session.add(inv)
             db.session.flush()
-            book_charge(case, EntryKind.PRINCIPAL, 100_000, invoice=inv,
-                        booked_on=date(2025, 3, 1), source=EntrySource.HANDOFF)
-        book_charge(case, EntryKind.COST, 4_000, booked_on=date(2025, 3, 1),
-                    source=EntrySource.DUNNING)
+            book_charge(
+                case,
+                EntryKind.PRINCIPAL,
+                100_000,
+                invoice=inv,
+                booked_on=date(2025, 3, 1),
+                source=EntrySource.HANDOFF,
+            )
+        book_charge(
+            case, EntryKind.COST, 4_000, booked_on=date(2025, 3, 1), source=EntrySource.DUNNING
+        )
         ids.append(case.id)
     db.session.commit()
     return ids
@@ -84,8 +105,13 @@ def payments_per_s(emit) -> None:
             started = time.perf_counter()
             for i in range(PAYMENTS):
                 case = db.session.get(Case, case_ids[i % len(case_ids)])
-                book_reduction(case, EntryKind.PAYMENT, 2_500, booked_on=date(2025, 4, 1),
-                               source=EntrySource.BANK)
+                book_reduction(
+                    case,
+                    EntryKind.PAYMENT,
+                    2_500,
+                    booked_on=date(2025, 4, 1),
+                    source=EntrySource.BANK,
+                )
                 db.session.commit()
             elapsed = time.perf_counter() - started
             value = PAYMENTS / elapsed
@@ -97,27 +123,41 @@ def payments_per_s(emit) -> None:
                     case_id = case_ids[i % len(case_ids)]
                     with conn.begin():
                         entry_id = conn.execute(
-                            sa.text("INSERT INTO ledger_entries (client_id, case_id, kind, "
-                                    "amount_cents, booked_on, source, created_at) VALUES (1, :c, "
-                                    "'payment', -2500, '2025-04-02', 'bank', CURRENT_TIMESTAMP) "
-                                    "RETURNING id"), {"c": case_id},
+                            sa.text(
+                                "INSERT INTO ledger_entries (client_id, case_id, kind, "
+                                "amount_cents, booked_on, source, created_at) VALUES (1, :c, "
+                                "'payment', -2500, '2025-04-02', 'bank', CURRENT_TIMESTAMP) "
+                                "RETURNING id"
+                            ),
+                            {"c": case_id},
                         ).scalar_one()
                         conn.execute(
-                            sa.text("INSERT INTO allocations (entry_id, component, amount_cents) "
-                                    "VALUES (:e, 'principal', 2500)"), [{"e": entry_id}],
+                            sa.text(
+                                "INSERT INTO allocations (entry_id, component, amount_cents) "
+                                "VALUES (:e, 'principal', 2500)"
+                            ),
+                            [{"e": entry_id}],
                         )
                         conn.execute(
-                            sa.text("INSERT INTO audit_events (created_at, actor_label, action, "
-                                    "object_type, object_id, data) VALUES (CURRENT_TIMESTAMP, "
-                                    "'system', 'ledger.reduction', 'ledger_entries', :e, '{}')"),
+                            sa.text(
+                                "INSERT INTO audit_events (created_at, actor_label, action, "
+                                "object_type, object_id, data) VALUES (CURRENT_TIMESTAMP, "
+                                "'system', 'ledger.reduction', 'ledger_entries', :e, '{}')"
+                            ),
                             {"e": entry_id},
                         )
             limit = PAYMENTS / (time.perf_counter() - started)
             backend = db.engine.dialect.name
             db.engine.dispose()
-    emit("ledger.payments_per_s", value, "payments/s", limit=round(limit, 1),
-         ratio=round(value / limit, 3), database=backend,
-         limit_is="raw INSERTs of the same rows, one transaction per payment")
+    emit(
+        "ledger.payments_per_s",
+        value,
+        "payments/s",
+        limit=round(limit, 1),
+        ratio=round(value / limit, 3),
+        database=backend,
+        limit_is="raw INSERTs of the same rows, one transaction per payment",
+    )
 
 
 BENCHMARKS = {"ledger.payments_per_s": payments_per_s}
