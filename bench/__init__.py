@@ -1,1 +1,1 @@
-"""Benchmarks: each prints `BENCH {json}` lines with its figure next to a limit measured alongside."""
+"""Benchmarks: each prints `BENCH {json}` lines, its figure next to a limit measured alongside."""
