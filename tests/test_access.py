@@ -135,3 +135,9 @@ def test_post_only_routes_refuse_without_a_csrf_token(client, world, path):
     response = client.post(path, data={"lang": "en", "next": "/"})
     assert response.status_code == 400
     assert client.get("/").status_code == 200  # still logged in, nothing changed
+
+
+@pytest.mark.parametrize("query", ["status=closed", "after=abc"])
+def test_a_nonsense_filter_is_a_bad_request(client, world, query):
+    client.login(world["users"]["agent"].email)
+    assert client.get(f"/cases?{query}").status_code == 400

@@ -13,6 +13,7 @@ from agency.cases.models import Case, CaseStatus, Debtor, InterestKind, Interest
 from agency.clients.models import Client
 from agency.extensions import db
 from agency.ledger.models import EntryKind, LedgerEntry
+from agency.ledger.queries import Balance, case_balance, invoice_open_principal
 
 
 def interest_rates(kind: InterestKind | str) -> list[tuple[date, Decimal]]:
@@ -147,6 +148,28 @@ def overview(client_id: int | None = None) -> Overview:
         collected_cents=-ledger_sum(
             LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.DIRECT_PAYMENT])
         ),
+    )
+
+
+@dataclass(frozen=True)
+class CaseSheet:
+    """Everything a case page shows besides the case itself."""
+
+    balance: Balance
+    invoices: list[Invoice]
+    open_principal: dict[int, int]
+    entries: list[LedgerEntry]
+    history: list[Invoice]
+
+
+def case_sheet(case: Case) -> CaseSheet:
+    """Collect the balance, invoices, ledger and payment history of a case."""
+    return CaseSheet(
+        balance=case_balance(case.id),
+        invoices=case_invoices(case.id),
+        open_principal=invoice_open_principal(case.id),
+        entries=case_entries(case.id),
+        history=payment_history(case.debtor_id),
     )
 
 

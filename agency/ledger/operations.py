@@ -31,6 +31,42 @@ def _check_invoice(case: Case, invoice: Invoice | None) -> None:
         raise LedgerError(f"invoice {invoice.number} is not part of case {case.reference}")
 
 
+def _new_entry(
+    case: Case,
+    kind: EntryKind,
+    amount_cents: int,
+    *,
+    booked_on: date,
+    source: EntrySource,
+    invoice: Invoice | None,
+    description: str | None,
+    actor: User | None,
+) -> LedgerEntry:
+    _check_invoice(case, invoice)
+    return LedgerEntry(
+        client_id=case.client_id,
+        case_id=case.id,
+        invoice_id=invoice.id if invoice else None,
+        kind=kind,
+        amount_cents=amount_cents,
+        booked_on=booked_on,
+        source=source,
+        description=description,
+        created_by_id=actor.id if actor else None,
+    )
+
+
+def _book(entry: LedgerEntry, case: Case, action: str, actor: User | None, **detail) -> LedgerEntry:
+    """Store the entry, audit it and let the case react to its new balance."""
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        action, entry, actor=actor, kind=entry.kind.value, cents=entry.amount_cents, **detail
+    )
+    re_evaluate(case, on=entry.booked_on, actor=actor)
+    return entry
+
+
 def book_charge(
     case: Case,
     kind: EntryKind,
@@ -49,23 +85,17 @@ def book_charge(
         raise LedgerError("a charge must be a positive amount of cents")
     if kind is EntryKind.PRINCIPAL and invoice is None:
         raise LedgerError("principal is booked on an invoice")
-    _check_invoice(case, invoice)
-    entry = LedgerEntry(
-        client_id=case.client_id,
-        case_id=case.id,
-        invoice_id=invoice.id if invoice else None,
-        kind=kind,
-        amount_cents=amount_cents,
+    entry = _new_entry(
+        case,
+        kind,
+        amount_cents,
         booked_on=booked_on,
         source=source,
+        invoice=invoice,
         description=description,
-        created_by_id=actor.id if actor else None,
+        actor=actor,
     )
-    db.session.add(entry)
-    db.session.flush()
-    audit.record("ledger.charge", entry, actor=actor, kind=kind.value, cents=amount_cents)
-    re_evaluate(case, on=booked_on, actor=actor)
-    return entry
+    return _book(entry, case, "ledger.charge", actor)
 
 
 def allocation_order(items: Iterable[OpenItem], designated: Iterable[int] = ()) -> list[OpenItem]:
@@ -128,17 +158,15 @@ def book_reduction(
         raise LedgerError("give the size of a reduction as a positive amount of cents")
     if kind in (EntryKind.CREDIT_NOTE, EntryKind.ADJUSTMENT) and invoice is None:
         raise LedgerError(f"a {kind.value.replace('_', ' ')} belongs to an invoice")
-    _check_invoice(case, invoice)
-    entry = LedgerEntry(
-        client_id=case.client_id,
-        case_id=case.id,
-        invoice_id=invoice.id if invoice else None,
-        kind=kind,
-        amount_cents=-amount_cents,
+    entry = _new_entry(
+        case,
+        kind,
+        -amount_cents,
         booked_on=booked_on,
         source=source,
+        invoice=invoice,
         description=description,
-        created_by_id=actor.id if actor else None,
+        actor=actor,
     )
     items = open_items(case.id)
     if invoice is not None and kind in (EntryKind.CREDIT_NOTE, EntryKind.ADJUSTMENT):
@@ -146,18 +174,8 @@ def book_reduction(
             i for i in items if i.invoice_id == invoice.id and i.component is Component.PRINCIPAL
         ]
     _allocate(entry, amount_cents, allocation_order(items, designated_invoice_ids))
-    db.session.add(entry)
-    db.session.flush()
-    audit.record(
-        "ledger.reduction",
-        entry,
-        actor=actor,
-        kind=kind.value,
-        cents=-amount_cents,
-        allocations=[(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations],
-    )
-    re_evaluate(case, on=booked_on, actor=actor)
-    return entry
+    allocations = [(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations]
+    return _book(entry, case, "ledger.reduction", actor, allocations=allocations)
 
 
 def book_adjustment(
@@ -184,23 +202,17 @@ def book_adjustment(
             description=description,
             actor=actor,
         )
-    _check_invoice(case, invoice)
-    entry = LedgerEntry(
-        client_id=case.client_id,
-        case_id=case.id,
-        invoice_id=invoice.id,
-        kind=EntryKind.ADJUSTMENT,
-        amount_cents=delta_cents,
+    entry = _new_entry(
+        case,
+        EntryKind.ADJUSTMENT,
+        delta_cents,
         booked_on=booked_on,
         source=source,
+        invoice=invoice,
         description=description,
-        created_by_id=actor.id if actor else None,
+        actor=actor,
     )
-    db.session.add(entry)
-    db.session.flush()
-    audit.record("ledger.adjustment", entry, actor=actor, cents=delta_cents)
-    re_evaluate(case, on=booked_on, actor=actor)
-    return entry
+    return _book(entry, case, "ledger.adjustment", actor)
 
 
 def reverse_entry(
@@ -215,18 +227,17 @@ def reverse_entry(
         raise LedgerError("a reversal is not reversed; book the entry again instead")
     if db.session.query(LedgerEntry.id).filter_by(reverses_id=entry.id).first() is not None:
         raise LedgerError("this entry has been reversed already")
-    reversal = LedgerEntry(
-        client_id=entry.client_id,
-        case_id=entry.case_id,
-        invoice_id=entry.invoice_id,
-        kind=entry.kind,
-        amount_cents=-entry.amount_cents,
+    reversal = _new_entry(
+        entry.case,
+        entry.kind,
+        -entry.amount_cents,
         booked_on=booked_on,
         source=entry.source,
+        invoice=entry.invoice,
         description=reason,
-        reverses=entry,
-        created_by_id=actor.id if actor else None,
+        actor=actor,
     )
+    reversal.reverses = entry
     if entry.kind in REDUCING_KINDS:
         for allocation in entry.allocations:
             reversal.allocations.append(
@@ -243,8 +254,4 @@ def reverse_entry(
             if i.invoice_id == entry.invoice_id and i.component is Component.PRINCIPAL
         ]
         _allocate(reversal, entry.amount_cents, items)
-    db.session.add(reversal)
-    db.session.flush()
-    audit.record("ledger.reversal", reversal, actor=actor, reverses=entry.id, reason=reason)
-    re_evaluate(entry.case, on=booked_on, actor=actor)
-    return reversal
+    return _book(reversal, entry.case, "ledger.reversal", actor, reverses=entry.id, reason=reason)
