@@ -1,5 +1,7 @@
 """Unbound extension objects; bound to an app in `create_app`."""
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,8 +9,6 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-import sqlite3
-
 from sqlalchemy import Engine, MetaData, event
 
 NAMING_CONVENTION = {

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash
 from agency.auth.models import Role, User
 
 
-def invoke(app, *args: str, password: str = "a long enough password"):
+def invoke(app, *args: str, password: str = "a long enough password"):  # noqa: S107
     runner = app.test_cli_runner()
     return runner.invoke(args=["create-user", *args], input=f"{password}\n{password}\n")
 
