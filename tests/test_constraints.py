@@ -75,7 +75,7 @@ def test_invoice_numbers_and_debtor_codes_are_unique_per_client(db, make_case, m
         ({"due_date": date(2024, 12, 1)}, "due_not_before_invoice"),
         ({"amount_cents": 0}, "amount_not_zero"),
         ({"paid_before_handoff_cents": 200_00}, "paid_before_handoff_within_amount"),
-        ({"currency": "EURO"}, "currency"),
+        ({"currency": "EU"}, "currency_iso"),
     ],
 )
 def test_invoice_checks(db, make_debtor, fields, constraint):
