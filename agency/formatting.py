@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
-from agency.ledger.models import EntryKind
+from agency.ledger.models import EntryKind, EntrySource
 from agency.modeling import AGENCY_TZ
 from agency.money import format_eur
 
@@ -47,6 +47,17 @@ ENTRY_LABELS = {
 }
 
 
+SOURCE_LABELS = {
+    EntrySource.HANDOFF: _l("Handoff"),
+    EntrySource.DUNNING: _l("Dunning"),
+    EntrySource.PAYLINK: _l("Payment page"),
+    EntrySource.BANK: _l("Bank"),
+    EntrySource.AGENT: _l("Agent"),
+    EntrySource.CLIENT: _l("Client"),
+    EntrySource.SYSTEM: _l("System"),
+}
+
+
 def _locale() -> str:
     return str(get_locale() or "nl")
 
@@ -68,6 +79,11 @@ def datetime_nl(value: datetime) -> str:
     return format_datetime(value.astimezone(AGENCY_TZ), format="short", locale=_locale())
 
 
+def reference(value: str) -> str:
+    """Group a case reference in fours, the way people read it out on the phone."""
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
 def pct(value: Decimal) -> str:
     """Format a percentage."""
     return f"{format_decimal(value, format='0.##', locale=_locale())}%"
@@ -75,11 +91,14 @@ def pct(value: Decimal) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app's templates."""
-    app.jinja_env.filters.update(eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct)
+    app.jinja_env.filters.update(
+        eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct, reference=reference
+    )
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.__getitem__,
         role_label=ROLE_LABELS.__getitem__,
         entry_label=ENTRY_LABELS.__getitem__,
+        source_label=SOURCE_LABELS.__getitem__,
     )
 
     @app.context_processor
