@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from agency import jobs
 from agency.config import DEFAULTS, ENVIRONMENTS, from_environ
@@ -30,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.update(DEFAULTS)
-    app.config.update({k: v for k, v in from_environ().items()})
+    app.config.update(from_environ())
     if config:
         app.config.update(config)
     env = app.config["AGENCY_ENV"]
@@ -48,6 +49,9 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
     limiter_storage = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind a proxy, the client's address (for rate limits) and scheme come from it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _development_secret(instance: Path) -> str:

@@ -48,6 +48,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag(
             get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")
         ),
+        "TRUSTED_PROXIES": int(get("TRUSTED_PROXIES", "0")),
         "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
     }

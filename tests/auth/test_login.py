@@ -517,3 +517,23 @@ def test_language_switch_is_remembered_for_a_logged_in_user(app, client, login_a
     assert html_lang(other_browser.get("/login")) == "nl"
     assert other_browser.login(user.email).status_code == 302
     assert html_lang(other_browser.get("/")) == "en"
+
+
+class TestBehindAProxy:
+    """With TRUSTED_PROXIES=1 the rate limit counts per visitor, not per proxy."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"LOGIN_RATE_LIMIT": "2 per minute", "TRUSTED_PROXIES": 1}
+
+    def test_visitors_behind_one_proxy_are_limited_separately(self, client):
+        def attempt(visitor: str):
+            token = client.csrf_token("/login")
+            return client.post(
+                "/login",
+                data={"email": "x@y.test", "password": "wrong", "csrf_token": token},
+                headers={"X-Forwarded-For": visitor},
+            )
+
+        assert [attempt("203.0.113.5").status_code for _ in range(3)] == [401, 401, 429]
+        assert attempt("198.51.100.7").status_code == 401
