@@ -47,6 +47,7 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
         if env == "production":
             raise ConfigurationError("SECRET_KEY must be set (AGENCY_ENV is production)")
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_MB"] * 1024 * 1024
     limiter_storage = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage)
     if proxies := app.config["TRUSTED_PROXIES"]:
@@ -83,9 +84,11 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from agency.api.views import bp as api_bp
     from agency.auth.views import bp as auth_bp
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
+    from agency.portal import handoffs  # noqa: F401 - adds the handoff pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 
@@ -94,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from agency import formatting
 
@@ -104,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         return {
             "agency_name": app.config["AGENCY_NAME"],
             "agency_registration": app.config["AGENCY_REGISTRATION"],
+            "upload_max_mb": app.config["UPLOAD_MAX_MB"],
         }
 
     @app.after_request
@@ -124,10 +129,13 @@ def _register_errorhandlers(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
-            return {"error": getattr(error, "name", "Internal Server Error")}, code
+            body = {"error": getattr(error, "name", "Internal Server Error")}
+            if code == 413:
+                body["message"] = f"the upload limit is {app.config['UPLOAD_MAX_MB']} MB"
+            return body, code
         return render_template("errors/error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
 
@@ -139,8 +147,15 @@ def _register_commands(app: Flask) -> None:
 
 def _register_jobs(app: Flask) -> None:
     from agency.cases.tasks import resume_paused_cases
+    from agency.clients.tasks import fail_stalled_handoffs
 
-    jobs.init_app(app, periodic=[jobs.Periodic(resume_paused_cases, cron="5 * * * *")])
+    jobs.init_app(
+        app,
+        periodic=[
+            jobs.Periodic(resume_paused_cases, cron="5 * * * *"),
+            jobs.Periodic(fail_stalled_handoffs, cron="*/5 * * * *"),
+        ],
+    )
 
     @app.before_request
     def _start_background_work() -> None:

@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker)
     app.cli.add_command(cron)
+    app.cli.add_command(handoffs)
 
 
 @click.command("demo")
@@ -79,3 +80,75 @@ def cron() -> None:
         jobs.run_cron(current_app._get_current_object())
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@click.group("handoffs")
+def handoffs() -> None:
+    """Hand over invoices from files, as the portal and the API do."""
+
+
+@handoffs.command("import")
+@click.argument("client_ref")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Only check the rows; import nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, report the others.")
+def import_handoff_command(client_ref: str, path: str, dry_run: bool, skip_invalid: bool) -> None:
+    """Check and import FILE for CLIENT (its id or code); print the report as JSON."""
+    import json
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from agency.clients.models import Client, HandoffSource, HandoffStatus
+    from agency.clients.operations import HandoffError, confirm, mapped_table, receive_file
+    from agency.clients.tasks import import_handoff
+
+    condition = Client.code == client_ref
+    if client_ref.isdigit():
+        condition = sa.or_(condition, Client.id == int(client_ref))
+    client = db.session.scalar(sa.select(Client).where(condition))
+    if client is None:
+        raise click.ClickException(f"no client with id or code {client_ref!r}")
+    data = Path(path).read_bytes()
+    handoff = receive_file(client, data, Path(path).name, source=HandoffSource.CLI, check_now=True)
+    output: dict = {"handoff": handoff.id, "status": handoff.status.value}
+    if handoff.status is HandoffStatus.UPLOADED:
+        _table, mapping = mapped_table(handoff)
+        output.update(
+            accepted=False,
+            missing_columns=mapping.missing,
+            unrecognised_columns=[h for _i, h in mapping.unrecognised],
+            errors=[],
+        )
+    elif handoff.status is HandoffStatus.REJECTED:
+        output.update(
+            accepted=False, errors=[{"row": 0, "column": "", "message": handoff.failure_reason}]
+        )
+    else:
+        output.update(handoff.report or {})
+    importable = handoff.status is HandoffStatus.VALIDATED and (
+        output.get("accepted") or (skip_invalid and output.get("valid_rows"))
+    )
+    if importable and not dry_run:
+        try:
+            confirm(handoff, skip_invalid=skip_invalid, actor=None)
+        except HandoffError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        import_handoff(handoff.id)  # in this process, same function as the job
+        db.session.refresh(handoff)
+        output.update(handoff.report or {})
+        output["status"] = handoff.status.value
+    else:
+        db.session.commit()
+    if handoff.status is HandoffStatus.DUPLICATE:
+        output["accepted"] = True
+        output["message"] = (
+            f"already imported as handoff {handoff.duplicate_of_id}; nothing changed"
+        )
+    click.echo(json.dumps(output, indent=2, ensure_ascii=False, default=str))
+    ok = handoff.status in (HandoffStatus.IMPORTED, HandoffStatus.DUPLICATE) or (
+        dry_run and bool(importable)
+    )
+    if not ok:
+        raise SystemExit(1)

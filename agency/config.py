@@ -49,6 +49,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")
         ),
         "TRUSTED_PROXIES": int(get("TRUSTED_PROXIES", "0")),
+        "UPLOAD_MAX_MB": int(get("UPLOAD_MAX_MB", "50")),
+        "UPLOAD_DIR": get("UPLOAD_DIR") or None,
         "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
     }

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
+from agency.clients.models import HandoffStatus
 from agency.ledger.models import EntryKind, EntrySource
 from agency.modeling import AGENCY_TZ
 from agency.money import format_eur
@@ -47,6 +48,17 @@ ENTRY_LABELS = {
 }
 
 
+HANDOFF_STATUS_LABELS = {
+    HandoffStatus.UPLOADED: _l("Columns to map"),
+    HandoffStatus.VALIDATING: _l("Checking"),
+    HandoffStatus.VALIDATED: _l("Checked, waiting for you"),
+    HandoffStatus.REJECTED: _l("Rejected"),
+    HandoffStatus.DUPLICATE: _l("Already imported"),
+    HandoffStatus.QUEUED: _l("Waiting to import"),
+    HandoffStatus.IMPORTING: _l("Importing"),
+    HandoffStatus.IMPORTED: _l("Imported"),
+    HandoffStatus.FAILED: _l("Failed"),
+}
 SOURCE_LABELS = {
     EntrySource.HANDOFF: _l("Handoff"),
     EntrySource.DUNNING: _l("Dunning"),
@@ -99,6 +111,7 @@ def init_app(app: Flask) -> None:
         role_label=ROLE_LABELS.__getitem__,
         entry_label=ENTRY_LABELS.__getitem__,
         source_label=SOURCE_LABELS.__getitem__,
+        handoff_status_label=HANDOFF_STATUS_LABELS.__getitem__,
     )
 
     @app.context_processor
@@ -107,6 +120,6 @@ def init_app(app: Flask) -> None:
 
         return {
             "current_locale": _locale(),
-            "language_form": LanguageForm(),
-            "logout_form": LogoutForm(),
+            "language_form": LanguageForm(formdata=None),
+            "logout_form": LogoutForm(formdata=None),
         }

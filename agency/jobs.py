@@ -93,6 +93,33 @@ def enqueue(
     return call
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a long job is: `done` of `total` units, last reported at `updated_at` (epoch s)."""
+
+    done: int
+    total: int
+    updated_at: float
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total <= 0 else min(100, int(self.done * 100 / self.total))
+
+
+def report_progress(key: str, done: int, total: int) -> None:
+    """Tell pages how far the job behind `key` is; also a heartbeat that it still runs.
+
+    Kept outside the database, because the job's own transaction is not visible until it
+    commits (and SQLite would not let a second connection write meanwhile).
+    """
+    backend_for(current_app).store_progress(key, Progress(done, total, time.time()))
+
+
+def read_progress(key: str) -> Progress | None:
+    """Return the last progress reported for `key`, if any."""
+    return backend_for(current_app).load_progress(key)
+
+
 def backend_for(app: Flask) -> RQBackend | ThreadBackend:
     """Return the job backend bound to `app`."""
     return app.extensions["agency.jobs"]
@@ -139,6 +166,24 @@ class RQBackend:
 
     def start(self, app: Flask) -> None:
         """Nothing to start in the web process: workers and the cron scheduler run apart."""
+
+    def store_progress(self, key: str, progress: Progress) -> None:
+        name = f"agency:progress:{key}"
+        self.connection.hset(
+            name,
+            mapping={
+                "done": progress.done,
+                "total": progress.total,
+                "updated_at": progress.updated_at,
+            },
+        )
+        self.connection.expire(name, 7 * 24 * 3600)
+
+    def load_progress(self, key: str) -> Progress | None:
+        raw = self.connection.hgetall(f"agency:progress:{key}")
+        if not raw:
+            return None
+        return Progress(int(raw[b"done"]), int(raw[b"total"]), float(raw[b"updated_at"]))
 
 
 class AgencyWorker(Worker):
@@ -214,6 +259,13 @@ class ThreadBackend:
         self._thread: threading.Thread | None = None
         self._running = 0
         self.failed: list[FailedJob] = []
+        self._progress: dict[str, Progress] = {}
+
+    def store_progress(self, key: str, progress: Progress) -> None:
+        self._progress[key] = progress
+
+    def load_progress(self, key: str) -> Progress | None:
+        return self._progress.get(key)
 
     def submit(self, call: JobCall) -> None:
         self._push(time.monotonic(), call, attempt=0)

@@ -3,12 +3,15 @@
 from agency.audit import AuditEvent
 from agency.auth.models import User
 from agency.cases.models import Case, Debtor, InterestRate, Invoice
-from agency.clients.models import Client
+from agency.clients.models import ApiToken, Client, Handoff, HeaderMapping
 from agency.ledger.models import Allocation, LedgerEntry
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
     "Allocation",
+    "ApiToken",
+    "Handoff",
+    "HeaderMapping",
     "AuditEvent",
     "Case",
     "Client",

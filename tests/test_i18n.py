@@ -77,7 +77,7 @@ def test_money_and_dates_follow_the_language(client, login_as, make_case, db):
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "€\xa0123.456,78" in page and "15-01-2025" in page
     ref = case.reference
-    assert f"{ref[:4]} {ref[4:8]} {ref[8:]}" in page  # read out in groups of four
+    assert f"{ref[:4]} {ref[4:8]} {ref[8:12]} {ref[12:]}" in page  # read out in fours
     assert "Overdracht" in page  # where the principal came from, in Dutch
     token = client.csrf_token("/")
     client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})

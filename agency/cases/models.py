@@ -65,7 +65,9 @@ class Debtor(db.Model):
     language: Mapped[str] = mapped_column(sa.String(2), default="nl")
     timezone: Mapped[str] = mapped_column(sa.String(40), default="Europe/Amsterdam")
     kvk_number: Mapped[str | None] = mapped_column(sa.String(8))
+    vat_number: Mapped[str | None] = mapped_column(sa.String(20))
     iban: Mapped[str | None] = mapped_column(sa.String(34))
+    handoff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handoffs.id"))
     consent_email: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     consent_sms: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     vulnerable: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -157,6 +159,8 @@ class Invoice(db.Model):
     reminders_sent: Mapped[int] = mapped_column(default=0)
     # Set for historic invoices the client handed over as payment history.
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
+    description: Mapped[str | None] = mapped_column(sa.String(255))
+    handoff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handoffs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     debtor: Mapped[Debtor] = relationship(foreign_keys=[debtor_id])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+import sqlalchemy as sa
+
 from agency import audit
 from agency.auth.models import User
 from agency.cases.models import CLOSED_STATUSES, Case, CaseStatus, Debtor
@@ -49,9 +51,16 @@ class CaseError(AgencyError):
     """A case cannot be opened or changed as asked."""
 
 
+REFERENCE_DIGITS = 16
+
+
 def new_reference() -> str:
-    """Return a payment reference: 10 random digits and 2 ISO 7064 mod 97-10 check digits."""
-    body = f"{secrets.randbelow(9 * 10**9) + 10**9}"
+    """Return a payment reference: 14 random digits and 2 ISO 7064 mod 97-10 check digits.
+
+    Sixteen digits, like a Dutch "betalingskenmerk"; the random space (10^14) keeps collisions
+    rare even with millions of cases, and callers still make sure a reference is unused.
+    """
+    body = f"{secrets.randbelow(9 * 10**13) + 10**13}"
     check = 98 - (int(body) * 100) % 97
     return f"{body}{check:02d}"
 
@@ -59,7 +68,26 @@ def new_reference() -> str:
 def reference_is_valid(reference: str) -> bool:
     """Check the two check digits of a case reference (for matching bank transfers)."""
     digits = "".join(ch for ch in reference if ch.isdigit())
-    return len(digits) == 12 and int(digits) % 97 == 1
+    return len(digits) == REFERENCE_DIGITS and int(digits) % 97 == 1
+
+
+def unused_references(count: int) -> list[str]:
+    """Return `count` distinct references that no case carries yet."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        batch = {new_reference() for _ in range(count - len(chosen))} - chosen
+        taken = set()
+        for chunk in _chunks(sorted(batch), 5000):
+            taken.update(
+                db.session.scalars(sa.select(Case.reference).where(Case.reference.in_(chunk)))
+            )
+        chosen |= batch - taken
+    return list(chosen)
+
+
+def _chunks(items: list[str], size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def open_case(
@@ -76,7 +104,7 @@ def open_case(
     case = Case(
         client_id=client.id,
         debtor_id=debtor.id,
-        reference=new_reference(),
+        reference=unused_references(1)[0],
         segment=segment or client.default_segment,
         status=CaseStatus.NEW,
         opened_on=opened_on,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,3 +77,82 @@ class Client(db.Model):
 
     def __repr__(self) -> str:
         return f"<Client {self.code}>"
+
+
+class HandoffStatus(enum.Enum):
+    UPLOADED = "uploaded"  # stored; columns to map
+    VALIDATING = "validating"
+    VALIDATED = "validated"  # row report ready; waiting for the client to confirm
+    REJECTED = "rejected"  # the file as a whole cannot be used
+    DUPLICATE = "duplicate"  # the same file was imported before; nothing to do
+    QUEUED = "queued"
+    IMPORTING = "importing"
+    IMPORTED = "imported"
+    FAILED = "failed"
+
+
+class HandoffSource(enum.Enum):
+    PORTAL = "portal"
+    API = "api"
+    CLI = "cli"
+
+
+class Handoff(db.Model):
+    """A file (or API batch) of invoices a client handed over, with its report and progress."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    source: Mapped[HandoffSource] = mapped_column(enum_column(HandoffSource, "handoff_source"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    stored_path: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[HandoffStatus] = mapped_column(
+        enum_column(HandoffStatus, "handoff_status"), default=HandoffStatus.UPLOADED
+    )
+    # column index (as text) -> field name, as confirmed for this file
+    mapping: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    skip_invalid: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    report: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    failure_reason: Mapped[str | None] = mapped_column(sa.Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handoffs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index(None, "client_id", "checksum"),
+        sa.CheckConstraint("size_bytes >= 0", name="size_not_negative"),
+    )
+
+
+class HeaderMapping(db.Model):
+    """A column header a client's files use, and the field it means (remembered per client)."""
+
+    __tablename__ = "header_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    header: Mapped[str] = mapped_column(sa.String(120))  # normalised header text
+    field: Mapped[str] = mapped_column(sa.String(40))  # "" means: ignore this column
+
+    __table_args__ = (sa.UniqueConstraint("client_id", "header"),)
+
+
+class ApiToken(db.Model):
+    """A client's token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

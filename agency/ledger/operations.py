@@ -178,6 +178,38 @@ def book_reduction(
     return _book(entry, case, "ledger.reduction", actor, allocations=allocations)
 
 
+def book_credit_note(
+    case: Case,
+    credit_note: Invoice,
+    amount_cents: int,
+    *,
+    booked_on: date,
+    source: EntrySource,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Book a credit note document (a negative invoice) against the case's principal.
+
+    A credit note reduces the claims themselves, so it settles principal only, oldest due
+    first; whatever exceeds the open principal is kept as an overpayment on the case.
+    """
+    if amount_cents <= 0:
+        raise LedgerError("give the size of a credit note as a positive amount of cents")
+    entry = _new_entry(
+        case,
+        EntryKind.CREDIT_NOTE,
+        -amount_cents,
+        booked_on=booked_on,
+        source=source,
+        invoice=credit_note,
+        description=f"Creditnota {credit_note.number}",
+        actor=actor,
+    )
+    items = [i for i in open_items(case.id) if i.component is Component.PRINCIPAL]
+    _allocate(entry, amount_cents, allocation_order(items))
+    allocations = [(a.invoice_id, a.component.value, a.amount_cents) for a in entry.allocations]
+    return _book(entry, case, "ledger.credit_note", actor, allocations=allocations)
+
+
 def book_adjustment(
     case: Case,
     invoice: Invoice,

@@ -101,7 +101,16 @@ def test_a_closed_case_lets_the_debtor_get_a_new_one(make_case, db):
 def test_references_carry_valid_check_digits():
     refs = {new_reference() for _ in range(200)}
     assert len(refs) == 200
-    assert all(len(r) == 12 and reference_is_valid(r) for r in refs)
+    assert all(len(r) == 16 and reference_is_valid(r) for r in refs)
     ref = next(iter(refs))
     wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
     assert not reference_is_valid(wrong)
+
+
+def test_unused_references_avoid_the_ones_taken(make_case, db, monkeypatch):
+    from agency.cases import operations
+
+    taken = make_case(100_00).reference
+    fresh = iter([taken, taken, "1" * 14 + "00"])
+    monkeypatch.setattr(operations, "new_reference", lambda: next(fresh))
+    assert operations.unused_references(1) == ["1" * 14 + "00"]

@@ -1,0 +1,99 @@
+"""Job functions of the handoff intake. They take ids, commit their own work, may run twice."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from agency import audit, jobs
+from agency.clients.intake.importer import analyse, import_rows
+from agency.clients.intake.reader import FileRejected
+from agency.clients.models import Client, Handoff, HandoffStatus
+from agency.clients.operations import check, mapped_table
+from agency.extensions import db
+from agency.modeling import today, utcnow
+
+# An import that reported no progress for this long is taken to have died with its worker.
+STALL_AFTER = timedelta(minutes=10)
+
+
+def progress_key(handoff_id: int) -> str:
+    return f"handoff:{handoff_id}"
+
+
+def validate_handoff(handoff_id: int) -> None:
+    """Check every row of a handoff and store the row report."""
+    handoff = db.session.get(Handoff, handoff_id)
+    if handoff is None or handoff.status is not HandoffStatus.VALIDATING:
+        return
+    check(handoff)
+    db.session.commit()
+
+
+def import_handoff(handoff_id: int) -> None:
+    """Import a confirmed handoff: every valid row or nothing."""
+    handoff = db.session.get(Handoff, handoff_id)
+    if handoff is None or handoff.status is not HandoffStatus.QUEUED:
+        return  # done already, or not confirmed: running twice changes nothing
+    handoff.status = HandoffStatus.IMPORTING
+    handoff.started_at = utcnow()
+    db.session.commit()
+    key = progress_key(handoff_id)
+    jobs.report_progress(key, 0, 1)
+    try:
+        client = db.session.get(Client, handoff.client_id)
+        table, mapping = mapped_table(handoff)
+        analysis = analyse(client, table, mapping)
+        if analysis.report.error_count and not handoff.skip_invalid:
+            raise FileRejected("the file has rows with errors and was not confirmed without them")
+        report = import_rows(
+            client,
+            handoff,
+            analysis.parsed.rows,
+            today=today(),
+            progress=lambda done, total: jobs.report_progress(key, done, total),
+        )
+        report.rows = analysis.report.rows
+        report.valid_rows = analysis.report.valid_rows
+        report.invalid_rows = analysis.report.invalid_rows
+        report.error_count = analysis.report.error_count
+        report.errors = analysis.report.errors
+        report.skipped_total_rows = analysis.report.skipped_total_rows
+        report.accepted = True
+        handoff.report = report.as_dict()
+        handoff.status = HandoffStatus.IMPORTED
+        handoff.finished_at = utcnow()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        handoff = db.session.get(Handoff, handoff_id)
+        handoff.status = HandoffStatus.FAILED
+        handoff.failure_reason = f"{type(exc).__name__}: {exc}"[:2000]
+        handoff.finished_at = utcnow()
+        audit.record("handoff.failed", handoff, reason=handoff.failure_reason)
+        db.session.commit()
+        raise
+
+
+def fail_stalled_handoffs(now: float | None = None) -> int:
+    """Mark imports whose worker died (no progress for a long time) as failed; return how many."""
+    now = time.time() if now is None else now
+    stalled = 0
+    for handoff in db.session.scalars(
+        sa.select(Handoff).where(Handoff.status == HandoffStatus.IMPORTING)
+    ):
+        progress = jobs.read_progress(progress_key(handoff.id))
+        last = progress.updated_at if progress else handoff.started_at.timestamp()
+        if now - last > STALL_AFTER.total_seconds():
+            handoff.status = HandoffStatus.FAILED
+            handoff.failure_reason = (
+                "The import stopped without finishing (its worker ended). Nothing of this "
+                "file was stored; you can start the import again."
+            )
+            handoff.finished_at = utcnow()
+            audit.record("handoff.failed", handoff, reason="stalled")
+            stalled += 1
+    db.session.commit()
+    return stalled

@@ -1,0 +1,29 @@
+"""Forms of the client portal."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("File (CSV or Excel)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "txt", "xlsx"], _l("Upload a CSV or XLSX file.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    skip_invalid = BooleanField(_l("Import only the valid rows; leave the rows with errors out"))
+
+
+class PlainForm(FlaskForm):
+    """No fields: the form exists for its CSRF token (mapping, revoke)."""
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=80)])
