@@ -91,14 +91,19 @@ def test_upload_check_confirm_and_import(app, db, client, portal):
     assert db.session.get(Handoff, hid).status is HandoffStatus.IMPORTED
     jansen = db.session.scalar(sa.select(Debtor).where(Debtor.debtor_code == "10001"))
     assert (jansen.email, jansen.phone, jansen.postcode) == (
-        "info@jansen-installatie.nl", "+31612345678", "1234 AB")
+        "info@jansen-installatie.nl",
+        "+31612345678",
+        "1234 AB",
+    )
     case = db.session.scalar(sa.select(Case).where(Case.debtor_id == jansen.id))
     assert case.status is CaseStatus.NEW and case.client_id == portal.id
     invoices = {i.number: i for i in db.session.scalars(sa.select(Invoice))}
     assert invoices["F-002"].paid_before_handoff_cents == 25000
     assert invoices["F-000"].paid_on is not None and invoices["F-000"].case_id is None
-    assert invoice_open_principal(case.id) == {invoices["F-001"].id: 123456,
-                                               invoices["F-002"].id: 25000}
+    assert invoice_open_principal(case.id) == {
+        invoices["F-001"].id: 123456,
+        invoices["F-002"].id: 25000,
+    }
     boer_case = invoices["F-003"].case
     assert case_balance(boer_case.id).principal == 9995 - 2000  # the credit note is booked
     assert 'data-testid="imported"' in client.get(f"/portal/handoffs/{hid}").get_data(as_text=True)
@@ -110,16 +115,20 @@ def test_the_same_file_twice_changes_nothing_and_says_so(app, db, client, portal
     wait_for_jobs(app)
     confirm(client, first)
     wait_for_jobs(app)
-    counts = {t: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-              for t, m in (("invoices", Invoice), ("cases", Case), ("ledger", LedgerEntry))}
+    counts = {
+        t: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for t, m in (("invoices", Invoice), ("cases", Case), ("ledger", LedgerEntry))
+    }
     second = handoff_id(upload(client, data))
     wait_for_jobs(app)
     again = db.session.get(Handoff, second)
     assert again.status is HandoffStatus.DUPLICATE and again.duplicate_of_id == first
     page = client.get(f"/portal/handoffs/{second}").get_data(as_text=True)
     assert 'data-testid="duplicate"' in page
-    assert {t: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for t, m in (("invoices", Invoice), ("cases", Case), ("ledger", LedgerEntry))} == counts
+    assert {
+        t: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for t, m in (("invoices", Invoice), ("cases", Case), ("ledger", LedgerEntry))
+    } == counts
 
 
 def test_a_changed_open_amount_becomes_an_adjustment(app, db, client, portal):
@@ -141,8 +150,12 @@ def test_a_changed_open_amount_becomes_an_adjustment(app, db, client, portal):
     assert [(a.invoice_id, a.amount_cents) for a in adjustments] == [(invoice.id, -5000)]
     # 99,95 handed over, 20,00 credit note set off against it, now 50,00 less by the client.
     assert invoice_open_principal(invoice.case_id)[invoice.id] == 9995 - 2000 - 5000
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Debtor).where(
-        Debtor.client_id == portal.id)) == 2
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Debtor).where(Debtor.client_id == portal.id)
+        )
+        == 2
+    )
 
 
 def test_bad_rows_are_reported_and_nothing_is_stored(app, db, client, portal):
@@ -178,14 +191,20 @@ def test_unknown_columns_are_mapped_once_and_remembered(app, db, client, portal)
     page = client.get(f"/portal/handoffs/{hid}/mapping").get_data(as_text=True)
     assert "Onze ref" in page and "10001" in page  # the column with example values
     token = client.csrf_token(f"/portal/handoffs/{hid}/mapping")
-    response = client.post(f"/portal/handoffs/{hid}/mapping",
-                           data={"csrf_token": token, "col-0": "debtor_code", "col-6": "phone"})
+    response = client.post(
+        f"/portal/handoffs/{hid}/mapping",
+        data={"csrf_token": token, "col-0": "debtor_code", "col-6": "phone"},
+    )
     assert response.status_code == 302
     wait_for_jobs(app)
     assert db.session.get(Handoff, hid).status is HandoffStatus.VALIDATED
-    remembered = dict(db.session.execute(
-        sa.select(HeaderMapping.header, HeaderMapping.field)
-        .where(HeaderMapping.client_id == portal.id)).all())
+    remembered = dict(
+        db.session.execute(
+            sa.select(HeaderMapping.header, HeaderMapping.field).where(
+                HeaderMapping.client_id == portal.id
+            )
+        ).all()
+    )
     assert remembered["onzeref"] == "debtor_code" and remembered["telprive"] == "phone"
     # The next file with the same headers needs no mapping step.
     again = upload(client, csv_bytes(ROWS[:2], header), "tweede.csv")
@@ -199,8 +218,12 @@ def test_another_clients_handoff_is_not_found(app, db, client, portal, make_clie
     other = make_client()
     db.session.get(Handoff, hid).client_id = other.id
     db.session.commit()
-    for path in (f"/portal/handoffs/{hid}", f"/portal/handoffs/{hid}/errors.csv",
-                 f"/portal/handoffs/{hid}/status.json", f"/portal/handoffs/{hid}/mapping"):
+    for path in (
+        f"/portal/handoffs/{hid}",
+        f"/portal/handoffs/{hid}/errors.csv",
+        f"/portal/handoffs/{hid}/status.json",
+        f"/portal/handoffs/{hid}/mapping",
+    ):
         assert client.get(path).status_code == 404, path
 
 
