@@ -28,7 +28,8 @@ def main() -> int:
     for module_name in modules:
         module = importlib.import_module(f"bench.{module_name}")
         for name, func in module.BENCHMARKS.items():
-            if args.only and args.only not in (module_name, name):
+            wanted = args.only
+            if wanted and wanted not in (module_name, name) and not name.startswith(f"{wanted}."):
                 continue
             func(emit)
             ran += 1

@@ -34,12 +34,16 @@ def validate_handoff(handoff_id: int) -> None:
 
 def import_handoff(handoff_id: int) -> None:
     """Import a confirmed handoff: every valid row or nothing."""
-    handoff = db.session.get(Handoff, handoff_id)
-    if handoff is None or handoff.status is not HandoffStatus.QUEUED:
-        return  # done already, or not confirmed: running twice changes nothing
-    handoff.status = HandoffStatus.IMPORTING
-    handoff.started_at = utcnow()
+    # Claim the handoff atomically: of two runs of this job only one gets it.
+    claimed = db.session.execute(
+        sa.update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED)
+        .values(status=HandoffStatus.IMPORTING, started_at=utcnow())
+    ).rowcount
     db.session.commit()
+    if claimed != 1:
+        return  # done already, running elsewhere, or not confirmed: nothing to do
+    handoff = db.session.get(Handoff, handoff_id)
     key = progress_key(handoff_id)
     jobs.report_progress(key, 0, 1)
     try:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import methodcaller
 
 import python_calamine
 
@@ -45,6 +46,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
+_strip_newline = methodcaller("rstrip", "\r\n")
 
 
 class FileRejected(AgencyError):
@@ -106,7 +108,7 @@ def _read_csv(data: bytes) -> Table:
     records: Iterable[list[str]]
     if encoding != "utf-16" and b'"' not in data:
         # Without quotes csv.reader would split exactly like this, only slower.
-        records = (line.rstrip("\r\n").split(delimiter) for line in stream)
+        records = map(methodcaller("split", delimiter), map(_strip_newline, stream))
     else:
         records = csv.reader(stream, delimiter=delimiter, skipinitialspace=True)
     return _table(records, kind="csv")

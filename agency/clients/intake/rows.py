@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 
 import phonenumbers
 import schwifty
@@ -170,6 +171,10 @@ def _plain_cents(text: str) -> int | None:
     Handles "1234", "1234,56", "1234.5", "1.234,56", "1,234.56" and the same with "-": the
     forms nearly every export uses, read the way parse_eur reads them, without its regex.
     """
+    if len(text) >= 4 and text[-3] in ".,":  # the commonest: "1234,56"
+        digits = text[:-3] + text[-2:]
+        if digits.isdecimal() and len(digits) <= _PLAIN_DIGITS:
+            return int(digits)
     negative = text[:1] == "-"
     if negative:
         text = text[1:]
@@ -473,40 +478,19 @@ def normalise_debtor(
 # --- Rows ----------------------------------------------------------------------------------
 
 
-def _rows_without_totals(
-    rows: Iterable[tuple[int, list[str]]],
-    *,
-    width: int,
-    code_at: int,
-    number_at: int,
-    money_at: tuple[int, ...],
-    others_at: tuple[int, ...],
-    skipped: list[int],
-) -> Iterator[tuple[int, list[str]]]:
-    """Pass rows on with one extra "" cell at the end, leaving out totals rows.
+def _is_total_row(cells: list[str], money_at: tuple[int, ...], others_at: tuple[int, ...]) -> bool:
+    """Tell whether a row without debtor and invoice number could be a totals row.
 
-    A totals row has neither debtor nor invoice number and says "totaal" or "total", or is the
-    last row and holds nothing but amounts.
+    True when it says "totaal" or "total" anywhere; "only amounts" rows are told apart by
+    `_holds_only_amounts`, since only the last row of the file may be one.
     """
-    held: tuple[int, list[str]] | None = None
-    for number, cells in rows:
-        if held is not None:
-            yield held
-            held = None
-        if len(cells) == width:
-            cells = [*cells, ""]
-        else:
-            cells = [*cells[:width], *[""] * (width - len(cells)), ""]
-        if not cells[code_at] and not cells[number_at]:
-            if any("total" in text or "totaal" in text for text in map(str.casefold, cells)):
-                skipped.append(number)
-                continue
-            if any(cells[i] for i in money_at) and not any(cells[i] for i in others_at):
-                held = (number, cells)
-                continue
-        yield number, cells
-    if held is not None:
-        skipped.append(held[0])
+    return any("total" in text or "totaal" in text for text in map(str.casefold, cells))
+
+
+def _holds_only_amounts(
+    cells: list[str], money_at: tuple[int, ...], others_at: tuple[int, ...]
+) -> bool:
+    return any(cells[i] for i in money_at) and not any(cells[i] for i in others_at)
 
 
 def _missing_columns_message(missing: list[str]) -> str:
@@ -521,9 +505,8 @@ def _missing_columns_message(missing: list[str]) -> str:
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large file's rows pile up.
 
-    A million rows kept alive make every full collection walk all of them again; that cost
-    a third of the time on a large file. The rows form no reference cycles, so nothing is
-    lost by collecting once at the end instead.
+    With a million rows alive, every full collection walks all of them again: that was a third
+    of the time on a large file. Parsing makes no reference cycles, so nothing piles up.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -535,7 +518,10 @@ def _collector_paused() -> Iterator[None]:
 
 
 def parse_rows(table: Table, mapping: ColumnMapping, *, default_country: str = "NL") -> ParseResult:
-    """Check every row of the table under the column mapping; return rows and row errors."""
+    """Check every row of the table under the column mapping; return rows and row errors.
+
+    Consumes ``table.rows``.
+    """
     at_field = {name: index for index, name in mapping.columns.items()}
     missing = [name for name in REQUIRED if name not in at_field]
     if missing:
@@ -560,10 +546,11 @@ _CORE_FIELDS = (
 )
 
 
-def _parse(table: Table, at_field: dict[str, int], default_country: str) -> ParseResult:  # noqa: C901
+def _parse(table: Table, at_field: dict[str, int], default_country: str) -> ParseResult:
+    """Run the checks of `parse_rows`: one loop, written for speed, as files are large."""
     headers = table.headers
     width = len(headers)
-    pad = width  # rows get one extra "" cell: the value of every field no column holds
+    pad = width  # each row gets one extra "" cell: the value of every field no column holds
 
     def at(name: str) -> int:
         return at_field.get(name, pad)
@@ -573,31 +560,34 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
         at, _CORE_FIELDS[:9]
     )
     i_currency, i_reminders = at("currency"), at("reminders_sent")
+    max_code = MAX_LENGTH["debtor_code"]
+    max_name = MAX_LENGTH["debtor_name"]
+    max_number = MAX_LENGTH["invoice_number"]
 
     debtor_names = [name for name in DEBTOR_FIELDS if name in at_field]
-    debtor_at = [at_field[name] for name in debtor_names]
-    debtor_cells = itemgetter(*debtor_at, pad)  # the pad keeps it a tuple for 0 or 1 columns
-    # A debtor's details repeat on each of its invoices: normalise each variant once.
+    debtor_cells = itemgetter(*(at_field[name] for name in debtor_names), pad)  # always a tuple
+    # A debtor's details repeat on each of its invoices: normalise each variant once, and find
+    # the variant by debtor code first, which is cheaper than hashing all its texts.
     details_of: dict[tuple[str, ...], tuple[tuple[str | None, ...], list[tuple[int, str]]]] = {}
-    last_details: dict[str, tuple[tuple[str, ...], tuple]] = {}  # by code: skips tuple hashing
+    details_by_code: dict[str, tuple[tuple[str, ...], tuple[Any, ...], list[tuple[int, str]]]] = {}
 
+    money_at = tuple(at_field[name] for name in _MONEY_FIELDS if name in at_field)
+    others_at = tuple(index for index in at_field.values() if index not in money_at)
     result = ParseResult()
     rows = result.rows
+    skipped = result.skipped_total_rows
     errors: list[tuple[int, int, str]] = []  # (row, column index, message)
     add_error = errors.append
     first_invoice: dict[str, InvoiceRow] = {}
     first_name: dict[str, tuple[str, int]] = {}
+    last: tuple[int, list[str]] | None = None
+    date_of = parse_date
 
-    money_at = tuple(at_field[name] for name in _MONEY_FIELDS if name in at_field)
-    for number, cells in _rows_without_totals(
-        table.rows,
-        width=width,
-        code_at=i_code,
-        number_at=i_number,
-        money_at=money_at,
-        others_at=tuple(index for index in at_field.values() if index not in money_at),
-        skipped=result.skipped_total_rows,
-    ):
+    for number, cells in table.rows:
+        if type(cells) is not list or len(cells) != width:
+            cells = [*cells[:width], *[""] * (width - len(cells))]
+        cells.append("")
+        last = (number, cells)
         (
             code,
             name,
@@ -612,32 +602,36 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
             reminders_text,
             description,
         ) = core(cells)
+        if not code and not invoice_number and _is_total_row(cells, money_at, others_at):
+            skipped.append(number)
+            last = None
+            continue
         errors_before = len(errors)
 
         if not code:
             add_error((number, i_code, "missing; every invoice needs a debtor number"))
-        elif len(code) > MAX_LENGTH["debtor_code"]:
+        elif len(code) > max_code:
             add_error((number, i_code, _too_long(code, "debtor_code")))
         if not name:
             add_error((number, i_name, "missing; every invoice needs a debtor name"))
-        elif len(name) > MAX_LENGTH["debtor_name"]:
+        elif len(name) > max_name:
             add_error((number, i_name, _too_long(name, "debtor_name")))
         if not invoice_number:
             add_error((number, i_number, "missing; every row needs an invoice number"))
-        elif len(invoice_number) > MAX_LENGTH["invoice_number"]:
+        elif len(invoice_number) > max_number:
             add_error((number, i_number, _too_long(invoice_number, "invoice_number")))
 
-        invoice_date = parse_date(date_text) if date_text else None
+        invoice_date = date_of(date_text) if date_text else None
         if invoice_date is None:
             add_error((number, i_date, _date_message(date_text, "an invoice date")))
-        due_date = parse_date(due_text) if due_text else None
+        due_date = date_of(due_text) if due_text else None
         if due_date is None:
             add_error((number, i_due, _date_message(due_text, "a due date")))
         elif invoice_date is not None and due_date < invoice_date:
             add_error((number, i_due, _before_invoice_date(due_text, invoice_date)))
         paid_on = None
         if paid_on_text:
-            paid_on = parse_date(paid_on_text)
+            paid_on = date_of(paid_on_text)
             if paid_on is None:
                 add_error((number, i_paid_on, _date_message(paid_on_text, "")))
             elif invoice_date is not None and paid_on < invoice_date:
@@ -664,17 +658,8 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
                 except AmountError as error:
                     add_error((number, i_open, str(error)))
             if amount is not None and open_cents is not None:
-                if amount > 0:
-                    if open_cents < 0:
-                        add_error(
-                            (number, i_open, f"{open_text!r} is negative; expected 0 or more")
-                        )
-                    elif open_cents > amount:
-                        add_error((number, i_open, _more_than_amount(open_text)))
-                elif open_cents > 0:
-                    add_error((number, i_open, f"{open_text!r} is positive on a credit note"))
-                elif open_cents < amount:
-                    add_error((number, i_open, _more_than_amount(open_text)))
+                if message := _open_amount_problem(open_text, open_cents, amount):
+                    add_error((number, i_open, message))
         elif paid_text:
             try:
                 paid = parse_amount(paid_text)
@@ -709,23 +694,17 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
                 add_error((number, i_reminders, str(error)))
 
         raw = debtor_cells(cells)
-        known = last_details.get(code)
-        if known is not None and known[0] == raw:
-            details, problems = known[1]
-        else:
+        known = details_by_code.get(code)
+        if known is None or known[0] != raw:
             found = details_of.get(raw)
             if found is None:
-                values, named_problems = normalise_debtor(
+                values, named = normalise_debtor(
                     dict(zip(debtor_names, raw, strict=False)), default_country
                 )
-                found = details_of[raw] = (
-                    values,
-                    [(at_field[field_name], message) for field_name, message in named_problems],
-                )
-            last_details[code] = (raw, found)
-            details, problems = found
-        if problems:
-            errors.extend((number, index, message) for index, message in problems)
+                found = details_of[raw] = (values, [(at_field[f], text) for f, text in named])
+            known = details_by_code[code] = (raw, *found)
+        if known[2]:
+            errors.extend((number, index, message) for index, message in known[2])
 
         if len(errors) != errors_before:
             continue
@@ -734,7 +713,7 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
             number,
             code,
             name,
-            *details,
+            *known[1],
             invoice_number,
             invoice_date,
             due_date,
@@ -748,8 +727,7 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
 
         first = first_invoice.get(invoice_number)
         if first is not None:
-            message = _duplicate_problem(row, first)
-            if message is not None:
+            if message := _duplicate_problem(row, first):
                 add_error((number, i_number, message))
             continue  # an identical second row adds nothing: keep the first
         seen = first_name.get(code)
@@ -761,12 +739,35 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
         first_invoice[invoice_number] = row
         rows.append(row)
 
+    # A last row with only amounts in it is the column totals, not an invoice without number.
+    if last is not None:
+        number, cells = last
+        if not cells[i_code] and not cells[i_number]:
+            if _holds_only_amounts(cells, money_at, others_at):
+                while errors and errors[-1][0] == number:
+                    errors.pop()
+                skipped.append(number)
+
     errors.sort(key=lambda error: (error[0], -1 if error[1] >= width else error[1]))
     result.errors = [
         RowError(row, headers[index] if index < width else "", message)
         for row, index, message in errors
     ]
     return result
+
+
+def _open_amount_problem(text: str, open_cents: int, amount: int) -> str | None:
+    if amount > 0:
+        if 0 <= open_cents <= amount:
+            return None
+        if open_cents < 0:
+            return f"{text!r} is negative; expected 0 or more"
+    else:
+        if amount <= open_cents <= 0:
+            return None
+        if open_cents > 0:
+            return f"{text!r} is positive on a credit note; expected 0 or less"
+    return _more_than_amount(text)
 
 
 def _too_long(text: str, name: str) -> str:
