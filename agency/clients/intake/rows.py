@@ -657,9 +657,13 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
                     open_cents = parse_eur(open_text, "nl")
                 except AmountError as error:
                     add_error((number, i_open, str(error)))
-            if amount is not None and open_cents is not None:
-                if message := _open_amount_problem(open_text, open_cents, amount):
-                    add_error((number, i_open, message))
+            if (
+                amount is not None
+                and open_cents is not None
+                and not 0 <= open_cents <= amount
+                and (message := _open_amount_problem(open_text, open_cents, amount))
+            ):
+                add_error((number, i_open, message))
         elif paid_text:
             try:
                 paid = parse_amount(paid_text)
@@ -730,10 +734,8 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
             if message := _duplicate_problem(row, first):
                 add_error((number, i_number, message))
             continue  # an identical second row adds nothing: keep the first
-        seen = first_name.get(code)
-        if seen is None:
-            first_name[code] = (name, number)
-        elif seen[0] != name and _plain(seen[0]) != _plain(name):
+        seen = first_name.setdefault(code, (name, number))
+        if seen[0] != name and _plain(seen[0]) != _plain(name):
             add_error((number, i_name, _other_name(code, seen)))
             continue
         first_invoice[invoice_number] = row
