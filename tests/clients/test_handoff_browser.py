@@ -1,4 +1,4 @@
-"""In the browser: a bookkeeper hands over a file, corrects it, confirms; an agent finds the cases."""
+"""In the browser: a bookkeeper hands over a file, corrects it, confirms; an agent finds it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from agency.auth.models import Role
-from tests.conftest import ARTIFACTS, PASSWORD
 from tests.clients.test_handoffs import HEADER, ROWS, csv_bytes
+from tests.conftest import ARTIFACTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
