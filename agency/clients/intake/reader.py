@@ -77,7 +77,7 @@ def read_table(
     data: bytes, filename: str, *, max_xlsx_uncompressed: int = 200 * 1024 * 1024
 ) -> Table:
     """Read an uploaded CSV or XLSX file into its header and rows; raise FileRejected."""
-    if not data or not data.strip():
+    if not data:
         raise FileRejected("The file is empty.")
     extension = filename.rpartition(".")[2].casefold() if "." in filename else ""
     if data.startswith(_OLE_MAGIC):
@@ -153,8 +153,9 @@ def _sniff_delimiter(head: str) -> str:
                 cells = next(csv.reader([line], delimiter=delimiter))
             except csv.Error:
                 continue
-            filled = sum(1 for cell in cells if cell.strip())
-            widest[delimiter] = max(widest[delimiter], filled)
+            if len(cells) > 1:
+                filled = sum(1 for cell in cells if cell.strip())
+                widest[delimiter] = max(widest[delimiter], filled)
     return max(DELIMITERS, key=widest.__getitem__)  # max() keeps the first of a tie
 
 
@@ -297,18 +298,21 @@ def _table(records: Iterable[list[str]], *, kind: str) -> Table:
     records = iter(records)
     header_row = 0
     headers: list[str] | None = None
+    seen_text = False
     try:
         for header_row, record in enumerate(records, 1):  # noqa: B007
             cells = [cell.strip() for cell in record]
-            if sum(1 for cell in cells if cell) >= HEADER_MIN_CELLS:
+            filled = sum(1 for cell in cells if cell)
+            if filled >= HEADER_MIN_CELLS:
                 headers = cells
                 break
+            seen_text = seen_text or filled > 0
             if header_row >= HEADER_SEARCH_LINES:
                 break
     except csv.Error as error:
         raise _unreadable_row(header_row + 1, error) from None
     if headers is None:
-        if header_row == 0:
+        if not seen_text and next(records, None) is None:
             raise FileRejected("The file is empty.")
         raise FileRejected(
             f"No header line found in the first {HEADER_SEARCH_LINES} lines: the header is "

@@ -400,7 +400,7 @@ def normalise_language(text: str) -> str:
     return code
 
 
-_CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+_CURRENCY_SYMBOLS = {"€": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "£": "GBP"}
 _CURRENCIES = frozenset(list_currencies())
 
 
@@ -409,7 +409,7 @@ def normalise_currency(text: str) -> str:
     """Return the ISO 4217 code; "" and "€" are euros."""
     if not text:
         return "EUR"
-    code = _CURRENCY_SYMBOLS.get(text, text.upper())
+    code = _CURRENCY_SYMBOLS.get(text.casefold(), text.upper())
     if code not in _CURRENCIES:
         raise CellError(f"{text!r} is an unknown currency; expected a code such as EUR")
     return code
@@ -478,13 +478,21 @@ def normalise_debtor(
 # --- Rows ----------------------------------------------------------------------------------
 
 
-def _is_total_row(cells: list[str], money_at: tuple[int, ...], others_at: tuple[int, ...]) -> bool:
-    """Tell whether a row without debtor and invoice number could be a totals row.
+def _is_total_row(code: str, cells: list[str]) -> bool:
+    """Tell whether a row without invoice number is a (sub)totals row.
 
-    True when it says "totaal" or "total" anywhere; "only amounts" rows are told apart by
-    `_holds_only_amounts`, since only the last row of the file may be one.
+    It is when it says "totaal" or "total" and has no debtor code, or has the word in the
+    debtor code column, where spreadsheets put it. A row of nothing but amounts is a totals
+    row too, but only as the last row: see `_holds_only_amounts`.
     """
-    return any("total" in text or "totaal" in text for text in map(str.casefold, cells))
+    if code and not _says_total(code):
+        return False
+    return any(map(_says_total, cells))
+
+
+def _says_total(text: str) -> bool:
+    folded = text.casefold()
+    return "total" in folded or "totaal" in folded
 
 
 def _holds_only_amounts(
@@ -602,7 +610,7 @@ def _parse(table: Table, at_field: dict[str, int], default_country: str) -> Pars
             reminders_text,
             description,
         ) = core(cells)
-        if not code and not invoice_number and _is_total_row(cells, money_at, others_at):
+        if not invoice_number and _is_total_row(code, cells):
             skipped.append(number)
             last = None
             continue
