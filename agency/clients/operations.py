@@ -12,6 +12,7 @@ from flask import current_app
 
 from agency import audit, jobs
 from agency.auth.models import User
+from agency.clients.intake import checked
 from agency.clients.intake.columns import FIELDS
 from agency.clients.intake.importer import analyse, read_and_map, remember_mapping
 from agency.clients.intake.reader import FileRejected, sha256_hex
@@ -30,6 +31,11 @@ def upload_dir() -> Path:
     path = Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def checked_rows_path(handoff: Handoff) -> Path:
+    """Where the rows accepted by the last check of this handoff are kept."""
+    return upload_dir() / str(handoff.client_id) / f"handoff-{handoff.id}.checked.csv"
 
 
 def handoff_bytes(handoff: Handoff) -> bytes:
@@ -126,6 +132,7 @@ def check(handoff: Handoff):
         return None
     handoff.report = analysis.report.as_dict()
     handoff.status = HandoffStatus.VALIDATED
+    checked.save(checked_rows_path(handoff), analysis.parsed.rows)
     audit.record(
         "handoff.validated", handoff, rows=analysis.report.rows, errors=analysis.report.error_count
     )

@@ -8,10 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from agency import audit, jobs
-from agency.clients.intake.importer import analyse, import_rows
+from agency.clients.intake import checked
+from agency.clients.intake.importer import Report, analyse, import_rows
 from agency.clients.intake.reader import FileRejected
 from agency.clients.models import Client, Handoff, HandoffStatus
-from agency.clients.operations import check, mapped_table
+from agency.clients.operations import check, checked_rows_path, mapped_table
 from agency.extensions import db
 from agency.modeling import today, utcnow
 
@@ -48,23 +49,31 @@ def import_handoff(handoff_id: int) -> None:
     jobs.report_progress(key, 0, 1)
     try:
         client = db.session.get(Client, handoff.client_id)
-        table, mapping = mapped_table(handoff)
-        analysis = analyse(client, table, mapping)
-        if analysis.report.error_count and not handoff.skip_invalid:
+        checked_report = Report.from_dict(handoff.report or {})
+        rows = checked.load(checked_rows_path(handoff))
+        if rows is None:
+            # No checked rows kept (another machine checked it, or an older format): read again.
+            table, mapping = mapped_table(handoff)
+            analysis = analyse(client, table, mapping)
+            rows, checked_report = analysis.parsed.rows, analysis.report
+        if checked_report.error_count and not handoff.skip_invalid:
             raise FileRejected("the file has rows with errors and was not confirmed without them")
         report = import_rows(
             client,
             handoff,
-            analysis.parsed.rows,
+            rows,
             today=today(),
             progress=lambda done, total: jobs.report_progress(key, done, total),
         )
-        report.rows = analysis.report.rows
-        report.valid_rows = analysis.report.valid_rows
-        report.invalid_rows = analysis.report.invalid_rows
-        report.error_count = analysis.report.error_count
-        report.errors = analysis.report.errors
-        report.skipped_total_rows = analysis.report.skipped_total_rows
+        for name in (
+            "rows",
+            "valid_rows",
+            "invalid_rows",
+            "error_count",
+            "errors",
+            "skipped_total_rows",
+        ):
+            setattr(report, name, getattr(checked_report, name))
         report.accepted = True
         handoff.report = report.as_dict()
         handoff.status = HandoffStatus.IMPORTED

@@ -244,3 +244,40 @@ def test_an_upload_over_the_limit_is_refused_clearly(app, db, client, portal):
     assert response.status_code == 413
     assert "MB" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Handoff)) == 0
+
+
+def test_the_import_reads_the_file_again_when_the_checked_rows_are_gone(app, db, client, portal):
+    from agency.clients.operations import checked_rows_path
+
+    hid = handoff_id(upload(client, csv_bytes(ROWS)))
+    wait_for_jobs(app)
+    path = checked_rows_path(db.session.get(Handoff, hid))
+    assert path.exists()
+    path.unlink()  # e.g. checked on another machine
+    confirm(client, hid)
+    wait_for_jobs(app)
+    assert db.session.get(Handoff, hid).status is HandoffStatus.IMPORTED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 5
+
+
+def test_checked_rows_survive_the_round_trip(tmp_path):
+    from datetime import date
+
+    from agency.clients.intake import checked
+    from agency.clients.intake.rows import InvoiceRow
+
+    rows = [
+        InvoiceRow(2, "D1", "Eva; \"Smit\"", "person", None, "Kerkweg 1", "1234 AB", "Utrecht",
+                   "NL", "eva@smit.nl", "+31612345678", "nl", None, None, None, "F-1",
+                   date(2026, 1, 2), date(2026, 2, 1), 12345, 0, date(2026, 3, 1), "EUR", 2,
+                   "met, komma"),
+        InvoiceRow(3, "D2", "Bas", None, None, None, None, None, "BE", None, None, None,
+                   "12345678", None, "NL91ABNA0417164300", "C-2", date(2026, 1, 2),
+                   date(2026, 1, 2), -500, -500, None, "EUR", 0, None),
+    ]
+    path = tmp_path / "x.checked.csv"
+    checked.save(path, rows)
+    assert checked.load(path) == rows
+    path.write_text("something else\n")
+    assert checked.load(path) is None
+    assert checked.load(tmp_path / "missing.csv") is None

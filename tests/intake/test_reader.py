@@ -194,7 +194,8 @@ def test_header_on_line_20_is_found() -> None:
         ),
         (
             b'A;B;C\n1;2;3\n4;"' + b"x" * 200_000 + b'";6\n',
-            "Row 3 of the file cannot be read: field larger than field limit (131072).",
+            'Row 3 of the file cannot be read: a value is too long, or a quote (") is opened '
+            "and never closed.",
         ),
     ],
 )

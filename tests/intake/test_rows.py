@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from agency.clients.intake import rows as rows_module
 from agency.clients.intake.columns import map_headers, template_headers
 from agency.clients.intake.reader import FileRejected, Table, read_table
 from agency.clients.intake.rows import (
@@ -25,6 +26,7 @@ from agency.clients.intake.rows import (
     normalise_phone,
     normalise_postcode,
     parse_amount,
+    parse_amount_column,
     parse_date,
     parse_rows,
 )
@@ -316,6 +318,33 @@ def test_parse_amount_reads_exactly_as_parse_eur(text: str) -> None:
     assert actual == expected
 
 
+@given(st.lists(AMOUNT_LIKE, max_size=8))
+@example(["1.234,56", "-12,50", "1,234.56", "0,00"])
+@example(["1.234.56"])
+@example(["1,234,56"])
+@example(["0.234,56"])
+def test_parse_amount_column_reads_each_text_as_parse_eur(texts: list[str]) -> None:
+    cents = parse_amount_column(texts)
+
+    assert len(cents) == len(texts)
+    for text, value in zip(texts, cents, strict=True):
+        if value is not None:  # None: left to parse_eur, which reads it or words the error
+            assert value == parse_eur(text, "nl"), text
+
+
+def test_parse_amount_column_reads_a_plain_column_in_full() -> None:
+    assert parse_amount_column(["1.234,56", "-12,50", "1,234.56", "7.00"]) == [
+        123456,
+        -1250,
+        123456,
+        700,
+    ]
+
+
+def test_parse_amount_column_keeps_texts_with_line_breaks_apart() -> None:
+    assert parse_amount_column(["12,50\n13,00", "1,00"]) == [None, 100]
+
+
 @pytest.mark.parametrize(
     ("amount", "open_amount", "cents", "open_cents"),
     [
@@ -567,6 +596,19 @@ def test_row_errors_in_optional_columns(header: str, value: str, message: str) -
     assert result.rows == []
 
 
+def test_open_amount_above_the_amount_is_found_among_filled_open_amounts() -> None:
+    lines = [
+        line(Factuurnummer="F-1", Bedrag="100", Openstaand="50"),
+        line(Factuurnummer="F-2", Bedrag="100", Openstaand="100,01"),
+        line(Factuurnummer="F-3", Bedrag="100", Openstaand="100"),
+    ]
+
+    result = parse_csv(*lines)
+
+    assert result.errors == [RowError(3, "Openstaand", "'100,01' is more than the invoice amount")]
+    assert [row.open_cents for row in result.rows] == [5000, 10000]
+
+
 def test_paid_amount_errors() -> None:
     columns = ["Debiteurnummer", "Naam", "Factuurnummer", "Factuurdatum", "Vervaldatum"]
     columns += ["Bedrag", "Betaald"]
@@ -657,6 +699,16 @@ def test_subtotal_rows_are_skipped_anywhere() -> None:
 
     assert [row.row for row in result.rows] == [2, 4]
     assert result.skipped_total_rows == [3, 5]
+    assert result.errors == []
+
+
+def test_totals_row_is_skipped_once_even_when_it_only_has_amounts() -> None:
+    columns = [*COLUMNS, "Diversen"]
+
+    result = parse_csv(line() + ";", ";;;;;1.234,56;;;;;;;;Totaal", columns=columns)
+
+    assert [row.row for row in result.rows] == [2]
+    assert result.skipped_total_rows == [3]
     assert result.errors == []
 
 
@@ -947,3 +999,59 @@ def test_normalise_country_default_and_refusal() -> None:
 )
 def test_normalise_kind(text: str, kind: str) -> None:
     assert normalise_kind(text) == kind
+
+
+# --- Large files ---------------------------------------------------------------------------
+
+
+def many_rows() -> list[str]:
+    """200 rows crossing several chunks, with problems placed far apart."""
+    lines = []
+    for n in range(200):
+        code = str(10000 + n % 7)
+        lines.append(
+            line(
+                Debiteurnummer=code,
+                Naam=f"Debiteur {code}",
+                Factuurnummer=f"F-{n}",
+                Telefoon="06-12345678" if n != 170 else "06-1",
+                Bedrag=f"{n + 1},00",
+            )
+        )
+    lines[150] = lines[10].replace("F-10;", "F-10;", 1).replace(";11,00;", ";99,00;")
+    lines[120] = line(Debiteurnummer="10001", Naam="Iemand anders", Factuurnummer="F-x")
+    lines[180] = lines[60]  # the same invoice again: dropped without error
+    lines.append(";Totaal;;;;20.100,00;;;;;;;")
+    return lines
+
+
+def test_whole_file_checks_reach_across_chunks() -> None:
+    result = parse_csv(*many_rows())
+
+    assert result.errors == [
+        RowError(
+            122,
+            "Naam",
+            "debtor '10001' is called 'Debiteur 10001' on row 3; one debtor number needs one name",
+        ),
+        RowError(152, "Factuurnummer", "invoice 'F-10' is also on row 12, with another amount"),
+        RowError(
+            172,
+            "Telefoon",
+            "'06-1' is not a phone number; expected e.g. 06 12345678 or +32 470 12 34 56",
+        ),
+    ]
+    assert len(result.rows) == 200 - 4
+    assert result.skipped_total_rows == [202]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 64, 10_000])
+def test_result_does_not_depend_on_the_chunk_size(
+    chunk_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = parse_csv(*many_rows())
+
+    monkeypatch.setattr(rows_module, "_CHUNK_ROWS", chunk_rows)
+    result = parse_csv(*many_rows())
+
+    assert result == expected

@@ -300,7 +300,7 @@ def _table(records: Iterable[list[str]], *, kind: str) -> Table:
     headers: list[str] | None = None
     seen_text = False
     try:
-        for header_row, record in enumerate(records, 1):  # noqa: B007
+        for header_row, record in enumerate(records, 1):
             cells = [cell.strip() for cell in record]
             filled = sum(1 for cell in cells if cell)
             if filled >= HEADER_MIN_CELLS:
@@ -309,8 +309,8 @@ def _table(records: Iterable[list[str]], *, kind: str) -> Table:
             seen_text = seen_text or filled > 0
             if header_row >= HEADER_SEARCH_LINES:
                 break
-    except csv.Error as error:
-        raise _unreadable_row(header_row + 1, error) from None
+    except csv.Error:
+        raise _unreadable_row(header_row + 1) from None
     if headers is None:
         if not seen_text and next(records, None) is None:
             raise FileRejected("The file is empty.")
@@ -351,7 +351,7 @@ def _data_rows(
     strip = str.strip
     number = first - 1
     try:
-        for number, record in enumerate(records, first):  # noqa: B007
+        for number, record in enumerate(records, first):
             cells = list(map(strip, record))
             if len(cells) != width:
                 if len(cells) < width:
@@ -360,10 +360,13 @@ def _data_rows(
                     del cells[width:]
             if any(cells):
                 yield number, cells
-    except csv.Error as error:
-        raise _unreadable_row(number + 1, error) from None
+    except csv.Error:
+        raise _unreadable_row(number + 1) from None
 
 
-def _unreadable_row(number: int, error: csv.Error) -> FileRejected:
-    # e.g. a field longer than the csv module's limit: a binary file or a runaway quote.
-    return FileRejected(f"Row {number} of the file cannot be read: {error}.")
+def _unreadable_row(number: int) -> FileRejected:
+    # csv.Error: a field beyond the csv module's size limit, nearly always a quote left open.
+    return FileRejected(
+        f'Row {number} of the file cannot be read: a value is too long, or a quote (") '
+        "is opened and never closed."
+    )

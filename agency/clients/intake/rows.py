@@ -7,20 +7,20 @@ with any error is left out of the result and reported instead.
 
 Files are large and repetitive, so the work is cached: dates by their text, and a debtor's
 details (address, e-mail, phone, IBAN) by their raw texts, since they repeat on each of the
-debtor's invoices.
+debtor's invoices; and rows are checked in small chunks, a column at a time.
 """
 
 from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import lru_cache
-from operator import itemgetter
-from typing import Any
+from itertools import islice
+from operator import is_not, itemgetter, le, lt, ne
 
 import phonenumbers
 import schwifty
@@ -128,7 +128,7 @@ _SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 # Excel's 1900 date system counts 29-02-1900, which never was, as day 60; from day 61 on,
 # serial n is this date plus n days.
 _EXCEL_EPOCH = date(1899, 12, 30)
-_SERIAL_RANGE = range(20000, 80001)  # 04-10-1954 .. 09-01-2119
+_SERIAL_RANGE = range(20000, 80001)  # 03-10-1954 .. 11-01-2119
 _YEAR_RANGE = range(1900, 2200)
 
 
@@ -405,25 +405,43 @@ _CURRENCIES = frozenset(list_currencies())
 
 
 @lru_cache(maxsize=256)
-def normalise_currency(text: str) -> str:
-    """Return the ISO 4217 code; "" and "€" are euros."""
+def _currency_or_none(text: str) -> str | None:
     if not text:
         return "EUR"
     code = _CURRENCY_SYMBOLS.get(text.casefold(), text.upper())
-    if code not in _CURRENCIES:
-        raise CellError(f"{text!r} is an unknown currency; expected a code such as EUR")
+    return code if code in _CURRENCIES else None
+
+
+def _currency_message(text: str) -> str:
+    return f"{text!r} is an unknown currency; expected a code such as EUR"
+
+
+def normalise_currency(text: str) -> str:
+    """Return the ISO 4217 code; "" and "€" are euros."""
+    code = _currency_or_none(text)
+    if code is None:
+        raise CellError(_currency_message(text))
     return code
 
 
 @lru_cache(maxsize=256)
-def parse_reminders(text: str) -> int:
-    """Return how many reminders the client sent; "" is none."""
+def _reminders_or_none(text: str) -> int | None:
     if not text:
         return 0
     match = re.fullmatch(r"(\d{1,3})(?:[.,]0+)?", text)
-    if match is None:
-        raise CellError(f"{text!r} is not a number of reminders; expected a whole number, e.g. 2")
-    return int(match[1])
+    return None if match is None else int(match[1])
+
+
+def _reminders_message(text: str) -> str:
+    return f"{text!r} is not a number of reminders; expected a whole number, e.g. 2"
+
+
+def parse_reminders(text: str) -> int:
+    """Return how many reminders the client sent; "" is none."""
+    count = _reminders_or_none(text)
+    if count is None:
+        raise CellError(_reminders_message(text))
+    return count
 
 
 def _limited(name: str, text: str) -> str:
@@ -514,7 +532,8 @@ def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large file's rows pile up.
 
     With a million rows alive, every full collection walks all of them again: that was a third
-    of the time on a large file. Parsing makes no reference cycles, so nothing piles up.
+    of the time on a large file. The rows hold no reference cycles; what little cyclic garbage
+    the libraries leave meanwhile is collected once the collector runs again.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -534,236 +553,354 @@ def parse_rows(table: Table, mapping: ColumnMapping, *, default_country: str = "
     missing = [name for name in REQUIRED if name not in at_field]
     if missing:
         raise FileRejected(_missing_columns_message(missing))
+    parser = _FileParser(table.headers, at_field, default_country)
+    rows = iter(table.rows)
     with _collector_paused():
-        return _parse(table, at_field, default_country)
+        while chunk := list(islice(rows, _CHUNK_ROWS)):
+            parser.feed(chunk)
+        return parser.finish()
 
 
-_CORE_FIELDS = (
-    "debtor_code",
-    "debtor_name",
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "amount",
-    "open_amount",
-    "paid_amount",
-    "paid_on",
-    "currency",
-    "reminders_sent",
-    "description",
-)
+# Rows are checked a chunk at a time, column by column: most checks are then one C-level pass
+# (map, zip, ``in``) over a column instead of interpreted code per cell. On a 1M-row file that
+# took a third less time than a loop per row. Small chunks stay in the CPU cache between passes;
+# at 4096 rows the same code was slower than the loop per row.
+_CHUNK_ROWS = 64
+_first = itemgetter(0)
+_second = itemgetter(1)
 
 
-def _parse(table: Table, at_field: dict[str, int], default_country: str) -> ParseResult:
-    """Run the checks of `parse_rows`: one loop, written for speed, as files are large."""
-    headers = table.headers
-    width = len(headers)
-    pad = width  # each row gets one extra "" cell: the value of every field no column holds
+class _FileParser:
+    """The checks of `parse_rows`, fed chunks of rows; keeps what the whole-file checks need.
 
-    def at(name: str) -> int:
-        return at_field.get(name, pad)
+    Each check looks for the rare bad value with one C-level pass over its column (``in``,
+    ``max``, ``map``) and only then finds the rows, so a clean chunk costs little.
+    """
 
-    core = itemgetter(*map(at, _CORE_FIELDS))
-    i_code, i_name, i_number, i_date, i_due, i_amount, i_open, i_paid, i_paid_on = map(
-        at, _CORE_FIELDS[:9]
-    )
-    i_currency, i_reminders = at("currency"), at("reminders_sent")
-    max_code = MAX_LENGTH["debtor_code"]
-    max_name = MAX_LENGTH["debtor_name"]
-    max_number = MAX_LENGTH["invoice_number"]
+    def __init__(self, headers: list[str], at_field: dict[str, int], default_country: str):
+        self.headers = headers
+        self.width = width = len(headers)
+        self.at_field = at_field
+        # Column index per field; a field no column holds reads the extra empty column.
+        self.at = {name: at_field.get(name, width) for name in FIELDS}
+        self.default_country = default_country
+        self.result = ParseResult()
+        self.errors: list[tuple[int, int, str]] = []  # (row, column index, message)
+        self.money_at = tuple(at_field[name] for name in _MONEY_FIELDS if name in at_field)
+        self.others_at = tuple(i for i in at_field.values() if i not in self.money_at)
+        self.debtor_at = [at_field[name] for name in DEBTOR_FIELDS if name in at_field]
+        self.debtor_names = [name for name in DEBTOR_FIELDS if name in at_field]
+        self.default_details, _ = normalise_debtor({}, default_country)
+        # A debtor's details repeat on each of its invoices: each variant is normalised once.
+        self.details_of: dict[tuple[str, ...], tuple[tuple[str | None, ...], list]] = {}
+        self.latest_by_code: dict[str, tuple[tuple[str, ...], tuple]] = {}
+        # Whole-file checks compare with the first row that passed its own checks.
+        self.first_invoice: dict[str, InvoiceRow] = {}
+        self.first_name: dict[str, tuple[str, int]] = {}
+        self.last: tuple[int, list[str]] | None = None
 
-    debtor_names = [name for name in DEBTOR_FIELDS if name in at_field]
-    debtor_cells = itemgetter(*(at_field[name] for name in debtor_names), pad)  # always a tuple
-    # A debtor's details repeat on each of its invoices: normalise each variant once, and find
-    # the variant by debtor code first, which is cheaper than hashing all its texts.
-    details_of: dict[tuple[str, ...], tuple[tuple[str | None, ...], list[tuple[int, str]]]] = {}
-    details_by_code: dict[str, tuple[tuple[str, ...], tuple[Any, ...], list[tuple[int, str]]]] = {}
+    def feed(self, chunk: list[tuple[int, list[str]]]) -> None:
+        """Check a chunk of (row number, cells) pairs, in file order."""
+        width, at, mapped = self.width, self.at, self.at_field
+        cell_rows = list(map(_second, chunk))
+        if set(map(len, cell_rows)) != {width}:
+            cell_rows = [[*cells[:width], *[""] * (width - len(cells))] for cells in cell_rows]
+        numbers = list(map(_first, chunk))
+        self.last = (numbers[-1], cell_rows[-1])
+        number_at, code_at = at["invoice_number"], at["debtor_code"]
+        if "" in map(itemgetter(number_at), cell_rows):
+            totals = {
+                i
+                for i, cells in enumerate(cell_rows)
+                if not cells[number_at] and _is_total_row(cells[code_at], cells)
+            }
+            if totals:
+                self.result.skipped_total_rows.extend(numbers[i] for i in sorted(totals))
+                if len(numbers) - 1 in totals:
+                    self.last = None
+                numbers = [n for i, n in enumerate(numbers) if i not in totals]
+                cell_rows = [cells for i, cells in enumerate(cell_rows) if i not in totals]
+                if not numbers:
+                    return
 
-    money_at = tuple(at_field[name] for name in _MONEY_FIELDS if name in at_field)
-    others_at = tuple(index for index in at_field.values() if index not in money_at)
-    result = ParseResult()
-    rows = result.rows
-    skipped = result.skipped_total_rows
-    errors: list[tuple[int, int, str]] = []  # (row, column index, message)
-    add_error = errors.append
-    first_invoice: dict[str, InvoiceRow] = {}
-    first_name: dict[str, tuple[str, int]] = {}
-    last: tuple[int, list[str]] | None = None
-    date_of = parse_date
+        size = len(numbers)
+        columns = [*zip(*cell_rows, strict=True), ("",) * size]  # the extra one: unmapped fields
+        bad: set[int] = set()
+        errors = self.errors
 
-    for number, cells in table.rows:
-        if type(cells) is not list or len(cells) != width:
-            cells = [*cells[:width], *[""] * (width - len(cells))]
-        cells.append("")
-        last = (number, cells)
-        (
-            code,
-            name,
-            invoice_number,
-            date_text,
-            due_text,
-            amount_text,
-            open_text,
-            paid_text,
-            paid_on_text,
-            currency_text,
-            reminders_text,
-            description,
-        ) = core(cells)
-        if not invoice_number and _is_total_row(code, cells):
-            skipped.append(number)
-            last = None
-            continue
-        errors_before = len(errors)
+        def flag(i: int, name: str, message: str) -> None:
+            errors.append((numbers[i], at[name], message))
+            bad.add(i)
 
-        if not code:
-            add_error((number, i_code, "missing; every invoice needs a debtor number"))
-        elif len(code) > max_code:
-            add_error((number, i_code, _too_long(code, "debtor_code")))
-        if not name:
-            add_error((number, i_name, "missing; every invoice needs a debtor name"))
-        elif len(name) > max_name:
-            add_error((number, i_name, _too_long(name, "debtor_name")))
-        if not invoice_number:
-            add_error((number, i_number, "missing; every row needs an invoice number"))
-        elif len(invoice_number) > max_number:
-            add_error((number, i_number, _too_long(invoice_number, "invoice_number")))
+        # Texts that must be there and fit their database columns.
+        for name, missing in (
+            ("debtor_code", "missing; every invoice needs a debtor number"),
+            ("debtor_name", "missing; every invoice needs a debtor name"),
+            ("invoice_number", "missing; every row needs an invoice number"),
+        ):
+            texts, limit = columns[at[name]], MAX_LENGTH[name]
+            if "" in texts or max(map(len, texts)) > limit:
+                for i in [i for i, text in enumerate(texts) if not text or len(text) > limit]:
+                    flag(i, name, _too_long(texts[i], name) if texts[i] else missing)
 
-        invoice_date = date_of(date_text) if date_text else None
-        if invoice_date is None:
-            add_error((number, i_date, _date_message(date_text, "an invoice date")))
-        due_date = date_of(due_text) if due_text else None
-        if due_date is None:
-            add_error((number, i_due, _date_message(due_text, "a due date")))
-        elif invoice_date is not None and due_date < invoice_date:
-            add_error((number, i_due, _before_invoice_date(due_text, invoice_date)))
-        paid_on = None
-        if paid_on_text:
-            paid_on = date_of(paid_on_text)
-            if paid_on is None:
-                add_error((number, i_paid_on, _date_message(paid_on_text, "")))
-            elif invoice_date is not None and paid_on < invoice_date:
-                add_error((number, i_paid_on, _before_invoice_date(paid_on_text, invoice_date)))
+        # Dates: there, real, and in order.
+        date_texts, due_texts = columns[at["invoice_date"]], columns[at["due_date"]]
+        invoice_dates = list(map(parse_date, date_texts))
+        due_dates = list(map(parse_date, due_texts))
+        dates_complete = True
+        for name, texts, values, what in (
+            ("invoice_date", date_texts, invoice_dates, "an invoice date"),
+            ("due_date", due_texts, due_dates, "a due date"),
+        ):
+            if None in values:
+                dates_complete = False
+                for i in [i for i, value in enumerate(values) if value is None]:
+                    flag(i, name, _date_message(texts[i], what))
+        if not dates_complete or any(map(lt, due_dates, invoice_dates)):
+            for i in _out_of_order(invoice_dates, due_dates):
+                flag(i, "due_date", _before_invoice_date(due_texts[i], invoice_dates[i]))
+        paid_ons: list[date | None] | tuple[None, ...] = (None,) * size
+        if "paid_on" in mapped:
+            texts = columns[at["paid_on"]]
+            paid_ons = list(map(parse_date, texts))
+            if None in paid_ons:
+                for i in [i for i, text in enumerate(texts) if text and paid_ons[i] is None]:
+                    flag(i, "paid_on", _date_message(texts[i], ""))
+            for i in _out_of_order(invoice_dates, paid_ons):
+                flag(i, "paid_on", _before_invoice_date(texts[i], invoice_dates[i]))
 
-        amount = open_cents = None
-        if not amount_text:
-            add_error((number, i_amount, "missing; every invoice needs an amount"))
-        else:
-            amount = _plain_cents(amount_text)
-            if amount is None:
-                try:
-                    amount = parse_eur(amount_text, "nl")
-                except AmountError as error:
-                    add_error((number, i_amount, str(error)))
-            if amount == 0:
-                add_error((number, i_amount, f"{amount_text!r} is zero; expected the amount"))
-                amount = None
-        if open_text:
-            open_cents = _plain_cents(open_text)
-            if open_cents is None:
-                try:
-                    open_cents = parse_eur(open_text, "nl")
-                except AmountError as error:
-                    add_error((number, i_open, str(error)))
-            if (
-                amount is not None
-                and open_cents is not None
-                and not 0 <= open_cents <= amount
-                and (message := _open_amount_problem(open_text, open_cents, amount))
-            ):
-                add_error((number, i_open, message))
-        elif paid_text:
-            try:
-                paid = parse_amount(paid_text)
-            except AmountError as error:
-                add_error((number, i_paid, str(error)))
-            else:
-                if amount is not None:
-                    # A credit note's refund may be written with either sign.
-                    if amount < 0:
-                        paid = abs(paid)
-                    if paid < 0:
-                        add_error(
-                            (number, i_paid, f"{paid_text!r} is negative; expected 0 or more")
-                        )
-                    elif paid > abs(amount):
-                        add_error((number, i_paid, _more_than_amount(paid_text)))
-                    open_cents = amount - paid if amount > 0 else amount + paid
-        elif amount is not None:
-            open_cents = 0 if paid_on else amount
-
-        currency = "EUR"
-        if currency_text:
-            try:
-                currency = normalise_currency(currency_text)
-            except CellError as error:
-                add_error((number, i_currency, str(error)))
-        reminders = 0
-        if reminders_text:
-            try:
-                reminders = parse_reminders(reminders_text)
-            except CellError as error:
-                add_error((number, i_reminders, str(error)))
-
-        raw = debtor_cells(cells)
-        known = details_by_code.get(code)
-        if known is None or known[0] != raw:
-            found = details_of.get(raw)
-            if found is None:
-                values, named = normalise_debtor(
-                    dict(zip(debtor_names, raw, strict=False)), default_country
+        # Amounts: the invoice amount, then what is still open of it.
+        amount_texts = columns[at["amount"]]
+        amounts = self._amounts(amount_texts, "amount", flag)
+        if "" in amount_texts:
+            for i in [i for i, text in enumerate(amount_texts) if not text]:
+                flag(i, "amount", "missing; every invoice needs an amount")
+        if 0 in amounts:
+            for i in [i for i, amount in enumerate(amounts) if amount == 0]:
+                flag(i, "amount", f"{amount_texts[i]!r} is zero; expected the amount")
+                amounts[i] = None
+        open_texts = columns[at["open_amount"]]
+        opens = self._amounts(open_texts, "open_amount", flag) if "open_amount" in mapped else None
+        if opens is not None and not (
+            # The usual chunk: all amounts positive and all open amounts between 0 and them.
+            None not in opens
+            and None not in amounts
+            and min(amounts) > 0
+            and min(opens) >= 0
+            and all(map(le, opens, amounts))
+        ):
+            for i in [
+                i
+                for i, (value, amount) in enumerate(zip(opens, amounts, strict=True))
+                if value is not None
+                and amount is not None
+                and not (0 <= value <= amount if amount > 0 else amount <= value <= 0)
+            ]:
+                flag(i, "open_amount", _open_amount_problem(open_texts[i], opens[i], amounts[i]))
+        if opens is None or "" in open_texts:
+            if opens is None:
+                opens = [None] * size
+            paid_texts = columns[at["paid_amount"]]
+            for i in [i for i, text in enumerate(open_texts) if not text]:
+                opens[i] = self._open_without_open_amount(
+                    i, amounts[i], paid_texts[i], paid_ons[i], flag
                 )
-                found = details_of[raw] = (values, [(at_field[f], text) for f, text in named])
-            known = details_by_code[code] = (raw, *found)
-        if known[2]:
-            errors.extend((number, index, message) for index, message in known[2])
 
-        if len(errors) != errors_before:
-            continue
+        # Currency, reminders, description.
+        currencies: list[str | None] | tuple[str, ...] = ("EUR",) * size
+        if "currency" in mapped:
+            texts = columns[at["currency"]]
+            currencies = list(map(_currency_or_none, texts))
+            if None in currencies:
+                for i in [i for i, value in enumerate(currencies) if value is None]:
+                    flag(i, "currency", _currency_message(texts[i]))
+        reminders: list[int | None] | tuple[int, ...] = (0,) * size
+        if "reminders_sent" in mapped:
+            texts = columns[at["reminders_sent"]]
+            reminders = list(map(_reminders_or_none, texts))
+            if None in reminders:
+                for i in [i for i, value in enumerate(reminders) if value is None]:
+                    flag(i, "reminders_sent", _reminders_message(texts[i]))
+        descriptions = [text or None for text in columns[at["description"]]]
 
-        row = InvoiceRow(
-            number,
-            code,
-            name,
-            *known[1],
-            invoice_number,
-            invoice_date,
-            due_date,
-            amount,
-            open_cents,
-            paid_on,
-            currency,
+        details = self._details(columns, numbers, bad)
+
+        codes = columns[code_at]
+        names = columns[at["debtor_name"]]
+        invoice_numbers = columns[number_at]
+        fields = [
+            numbers,
+            codes,
+            names,
+            *details,
+            invoice_numbers,
+            invoice_dates,
+            due_dates,
+            amounts,
+            opens,
+            paid_ons,
+            currencies,
             reminders,
-            description or None,
-        )
+            descriptions,
+        ]
+        if bad:
+            good = [i for i in range(size) if i not in bad]
+            fields = [[values[i] for i in good] for values in fields]
+        self._keep_unless_contradicted(list(map(InvoiceRow, *fields)), fields)
 
-        first = first_invoice.get(invoice_number)
-        if first is not None:
-            if message := _duplicate_problem(row, first):
-                add_error((number, i_number, message))
-            continue  # an identical second row adds nothing: keep the first
-        seen = first_name.setdefault(code, (name, number))
-        if seen[0] != name and _plain(seen[0]) != _plain(name):
-            add_error((number, i_name, _other_name(code, seen)))
-            continue
-        first_invoice[invoice_number] = row
-        rows.append(row)
+    def _amounts(self, texts: tuple[str, ...], name: str, flag: Callable) -> list[int | None]:
+        """Read a column of amounts; None where empty or wrong (wrong ones are flagged)."""
+        amounts = parse_amount_column(texts)
+        if None in amounts:
+            for i in [i for i, value in enumerate(amounts) if value is None and texts[i]]:
+                try:
+                    amounts[i] = parse_eur(texts[i], "nl")
+                except AmountError as error:
+                    flag(i, name, str(error))
+        return amounts
 
-    # A last row with only amounts in it is the column totals, not an invoice without number.
-    if last is not None:
-        number, cells = last
-        if not cells[i_code] and not cells[i_number]:
-            if _holds_only_amounts(cells, money_at, others_at):
-                while errors and errors[-1][0] == number:
-                    errors.pop()
-                skipped.append(number)
+    def _open_without_open_amount(
+        self,
+        i: int,
+        amount: int | None,
+        paid_text: str,
+        paid_on: date | None,
+        flag: Callable,
+    ) -> int | None:
+        """Work out the open amount of a row that does not state it."""
+        if amount is None:
+            return None
+        if not paid_text:
+            return 0 if paid_on else amount
+        try:
+            paid = parse_amount(paid_text)
+        except AmountError as error:
+            flag(i, "paid_amount", str(error))
+            return None
+        if amount < 0:
+            paid = abs(paid)  # a credit note's refund may be written with either sign
+        if paid < 0:
+            flag(i, "paid_amount", f"{paid_text!r} is negative; expected 0 or more")
+        elif paid > abs(amount):
+            flag(i, "paid_amount", _more_than_amount(paid_text))
+        return amount - paid if amount > 0 else amount + paid
 
-    errors.sort(key=lambda error: (error[0], -1 if error[1] >= width else error[1]))
-    result.errors = [
-        RowError(row, headers[index] if index < width else "", message)
-        for row, index, message in errors
+    def _details(
+        self, columns: list[tuple[str, ...]], numbers: list[int], bad: set[int]
+    ) -> list[tuple[str | None, ...]]:
+        """Normalise each row's debtor details; return them as columns in DEBTOR_FIELDS order."""
+        size = len(numbers)
+        if not self.debtor_at:
+            return [(value,) * size for value in self.default_details]
+        # Usually every row repeats the details its debtor had before: check that by columns.
+        debtor_columns = [columns[i] for i in self.debtor_at]
+        latest = list(map(self.latest_by_code.get, columns[self.at["debtor_code"]]))
+        if None not in latest and list(zip(*map(_first, latest), strict=True)) == debtor_columns:
+            found = list(map(_second, latest))
+        else:
+            raw = list(zip(*debtor_columns, strict=True))
+            found = list(map(self.details_of.get, raw))
+            for i in [i for i, known in enumerate(found) if known is None]:
+                known = self.details_of.get(raw[i])
+                if known is None:
+                    values, named = normalise_debtor(
+                        dict(zip(self.debtor_names, raw[i], strict=True)), self.default_country
+                    )
+                    known = self.details_of[raw[i]] = (
+                        values,
+                        [(self.at_field[name], message) for name, message in named],
+                    )
+                found[i] = known
+            self.latest_by_code.update(
+                zip(columns[self.at["debtor_code"]], zip(raw, found, strict=True), strict=True)
+            )
+        problems = list(map(_second, found))
+        if any(problems):
+            for i in [i for i, listed in enumerate(problems) if listed]:
+                self.errors.extend((numbers[i], index, message) for index, message in problems[i])
+                bad.add(i)
+        return list(zip(*map(_first, found), strict=True))
+
+    def _keep_unless_contradicted(self, rows: list[InvoiceRow], fields: list) -> None:
+        """One invoice number, one invoice; one debtor number, one name. Keep what passes."""
+        numbers, codes, names = fields[0], fields[1], fields[2]
+        invoice_numbers = fields[3 + len(DEBTOR_FIELDS)]
+        firsts = list(map(self.first_invoice.setdefault, invoice_numbers, rows))
+        first_names = list(map(self.first_name.setdefault, codes, zip(names, numbers, strict=True)))
+        dropped: set[int] = set()
+        if any(map(is_not, firsts, rows)):
+            for j in [
+                j
+                for j, (first, row) in enumerate(zip(firsts, rows, strict=True))
+                if first is not row
+            ]:
+                dropped.add(j)  # an identical second row adds nothing: the first is kept
+                if message := _duplicate_problem(rows[j], firsts[j]):
+                    self.errors.append((numbers[j], self.at["invoice_number"], message))
+        if any(map(ne, map(_first, first_names), names)):
+            for j in [
+                j
+                for j, (seen, name) in enumerate(zip(first_names, names, strict=True))
+                if seen[0] != name and _plain(seen[0]) != _plain(name)
+            ]:
+                dropped.add(j)
+                message = _other_name(codes[j], first_names[j])
+                self.errors.append((numbers[j], self.at["debtor_name"], message))
+        if dropped:
+            rows = [row for j, row in enumerate(rows) if j not in dropped]
+        self.result.rows.extend(rows)
+
+    def finish(self) -> ParseResult:
+        """Apply the end-of-file rule for totals and return the sorted result."""
+        errors = self.errors
+        # A last row with only amounts in it is the column totals, not an invoice without number.
+        if self.last is not None:
+            number, cells = self.last
+            if (
+                not cells[self.at["debtor_code"]]
+                and not cells[self.at["invoice_number"]]
+                and _holds_only_amounts(cells, self.money_at, self.others_at)
+            ):
+                errors = [error for error in errors if error[0] != number]
+                self.result.skipped_total_rows.append(number)
+        width = self.width
+        errors.sort(key=lambda error: (error[0], -1 if error[1] >= width else error[1]))
+        self.result.errors = [
+            RowError(row, self.headers[index] if index < width else "", message)
+            for row, index, message in errors
+        ]
+        return self.result
+
+
+def _out_of_order(first: list[date | None], later: list[date | None] | tuple) -> list[int]:
+    """Return the rows whose later date (due, paid) comes before the first (invoice date)."""
+    return [
+        i
+        for i, (day, other) in enumerate(zip(first, later, strict=True))
+        if day is not None and other is not None and other < day
     ]
-    return result
+
+
+# "1234,56", "-1234.56", "1.234,56", "1,234.56": one fullmatch tells that a whole column is
+# written so, and then dropping the separators leaves the cents for int().
+_PLAIN_COLUMN = re.compile(
+    r"(?:-?(?:[0-9]{1,15}|[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?=,)|[1-9][0-9]{0,2}(?:,[0-9]{3})+(?=\.))"
+    r"[.,][0-9]{2}\n)*"
+)
+_NO_SEPARATORS = str.maketrans("", "", ".,")
+
+
+def parse_amount_column(texts: Sequence[str]) -> list[int | None]:
+    """Read a column of amounts into cents; None where a text is empty or not an amount.
+
+    Reads every text as `parse_amount` does, but a column of plain amounts in one go.
+    """
+    joined = "\n".join(texts) + "\n"
+    if _PLAIN_COLUMN.fullmatch(joined):
+        cents = list(map(int, joined.translate(_NO_SEPARATORS).split("\n")[:-1]))
+        if len(cents) == len(texts):  # else a text had a line break in it
+            return cents
+    return list(map(_plain_cents, texts))
 
 
 def _open_amount_problem(text: str, open_cents: int, amount: int) -> str | None:
