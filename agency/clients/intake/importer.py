@@ -203,7 +203,17 @@ def _chunks(items: list, size: int = 5000) -> Iterator[list]:
         yield items[start : start + size]
 
 
+# Above this many keys one pass over the client's rows beats many long IN-lists.
+_SCAN_ALL_ABOVE = 5000
+
+
 def _existing_debtors(client_id: int, codes: Iterable[str]) -> dict[str, int]:
+    codes = set(codes)
+    if len(codes) > _SCAN_ALL_ABOVE:
+        rows = db.session.execute(
+            sa.select(Debtor.debtor_code, Debtor.id).where(Debtor.client_id == client_id)
+        )
+        return {code: debtor_id for code, debtor_id in rows if code in codes}
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(codes)):
         found.update(
@@ -226,8 +236,13 @@ class _KnownInvoice:
 
 
 def _existing_invoices(client_id: int, numbers: list[str]) -> dict[str, _KnownInvoice]:
+    wanted = set(numbers)
+    columns = (Invoice.number, Invoice.id, Invoice.debtor_id, Invoice.case_id, Invoice.amount_cents)
+    if len(wanted) > _SCAN_ALL_ABOVE:
+        rows = db.session.execute(sa.select(*columns).where(Invoice.client_id == client_id))
+        return {r[0]: _KnownInvoice(*r[1:]) for r in rows if r[0] in wanted}
     found: dict[str, _KnownInvoice] = {}
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in _chunks(sorted(wanted)):
         rows = db.session.execute(
             sa.select(
                 Invoice.number, Invoice.id, Invoice.debtor_id, Invoice.case_id, Invoice.amount_cents
@@ -436,7 +451,16 @@ def _upsert_debtors(
         _update_known_debtors(client, [first[c] for c in existing], now)
     ids = dict(existing)
     if new:
-        ids.update(_existing_debtors(client.id, [r.debtor_code for r in new]))
+        # One pass over what this handoff added; IN-lists right after a bulk insert would
+        # be planned on stale statistics.
+        ids.update(
+            (code, debtor_id)
+            for debtor_id, code in db.session.execute(
+                sa.select(Debtor.id, Debtor.debtor_code).where(
+                    Debtor.client_id == client.id, Debtor.handoff_id == handoff.id
+                )
+            )
+        )
     return ids
 
 
@@ -521,24 +545,15 @@ def _open_cases(
         ),
     )
     if missing:
-        new_cases = _cases_by_reference(client.id, references)
-        for code, ref in zip(missing, references, strict=True):
-            open_cases[debtor_ids[code]] = new_cases[ref]
-        audit.record("handoff.cases_opened", handoff, client_id=client.id, count=len(missing))
-    return {code: open_cases[debtor_ids[code]] for code in needing}
-
-
-def _cases_by_reference(client_id: int, references: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks(references):
-        found.update(
+        open_cases = dict(
             db.session.execute(
-                sa.select(Case.reference, Case.id).where(
-                    Case.client_id == client_id, Case.reference.in_(chunk)
+                sa.select(Case.debtor_id, Case.id).where(
+                    Case.client_id == client.id, Case.closed_on.is_(None)
                 )
             ).all()
         )
-    return found
+        audit.record("handoff.cases_opened", handoff, client_id=client.id, count=len(missing))
+    return {code: open_cases[debtor_ids[code]] for code in needing}
 
 
 def _segment(row: InvoiceRow, client: Client) -> str:
