@@ -178,6 +178,9 @@ def app(database, tmp_path, app_config) -> Iterator[Flask]:
     app = make_app(database.url_for(tmp_path), **app_config)
     with app.app_context():
         yield app
+        backend = app.extensions["agency.jobs"]
+        if hasattr(backend, "wait_idle"):
+            backend.wait_idle(60)  # a job still running would hold locks the reset needs
         _db.session.remove()
         _db.engine.dispose()
     database.reset()

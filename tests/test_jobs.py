@@ -80,5 +80,6 @@ def test_worker_and_cron_commands_need_redis(app):
 def test_periodic_jobs_are_registered(app):
     periodic = app.extensions["agency.periodic"]
     assert [(p.name, p.cron) for p in periodic] == [
-        ("agency.cases.tasks.resume_paused_cases", "5 * * * *")
+        ("agency.cases.tasks.resume_paused_cases", "5 * * * *"),
+        ("agency.clients.tasks.fail_stalled_handoffs", "*/5 * * * *"),
     ]

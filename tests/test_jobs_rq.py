@@ -20,6 +20,7 @@ from rq.job import Job, JobStatus
 from agency import jobs
 from agency.cases.operations import pause
 from agency.cases.tasks import resume_paused_cases
+from agency.clients.tasks import fail_stalled_handoffs
 from agency.sandbox.models import SandboxRecord
 from tests import jobfuncs
 from tests.conftest import REDIS_URL
@@ -120,4 +121,7 @@ def test_the_cron_scheduler_enqueues_periodic_jobs_for_the_workers(app, db, back
 
 def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
     scheduler = jobs.cron_scheduler(app)
-    assert [(j.func, j.cron) for j in scheduler.get_jobs()] == [(resume_paused_cases, "5 * * * *")]
+    assert [(j.func, j.cron) for j in scheduler.get_jobs()] == [
+        (resume_paused_cases, "5 * * * *"),
+        (fail_stalled_handoffs, "*/5 * * * *"),
+    ]
