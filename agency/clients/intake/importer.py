@@ -22,7 +22,7 @@ from agency.cases.models import Case, Debtor, DebtorKind, Invoice
 from agency.cases.operations import unused_references
 from agency.clients.intake.columns import ColumnMapping, map_headers, normalise_header
 from agency.clients.intake.reader import Table, read_table
-from agency.clients.intake.rows import InvoiceRow, ParseResult, RowError, parse_rows
+from agency.clients.intake.rows import DEBTOR_FIELDS, InvoiceRow, ParseResult, RowError, parse_rows
 from agency.clients.models import Client, Handoff, HeaderMapping, Segment
 from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
@@ -31,19 +31,8 @@ from agency.modeling import utcnow
 
 ProgressCallback = Callable[[int, int], None]
 
-_DEBTOR_DETAILS = (
-    "contact_name",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "email",
-    "phone",
-    "language",
-    "kvk_number",
-    "vat_number",
-    "iban",
-)
+# Debtor details a file can bring, by the names of the Debtor columns ("kind" is handled apart).
+_DEBTOR_DETAILS = tuple(name for name in DEBTOR_FIELDS if name != "debtor_kind")
 
 
 @dataclass
