@@ -25,7 +25,7 @@ from operator import is_not, itemgetter, le, lt, ne
 import phonenumbers
 import schwifty
 from babel.numbers import list_currencies
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from schwifty.exceptions import InvalidChecksumDigits, InvalidLength, SchwiftyException
 
 from agency.clients.intake.columns import FIELDS, REQUIRED, ColumnMapping, normalise_header
@@ -323,9 +323,32 @@ def normalise_postcode(text: str, country: str) -> str:
     return text
 
 
+# The usual address (plain ASCII, no quoting, no IDNA) is one regular expression away from what
+# email-validator would say; the library still decides everything else. The lengths are RFC
+# 5321's. tests/intake/test_fast_paths.py checks the two agree.
+_PLAIN_EMAIL = re.compile(
+    r"(?=.{6,254}$)(?=[^@]{1,64}@)"
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})",
+    re.IGNORECASE,
+)
+_RESERVED_DOMAINS = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_email(address: str) -> str | None:
+    """Return the address in lower case when it is plainly valid; None to ask the library."""
+    match = _PLAIN_EMAIL.fullmatch(address)
+    if match is None or "--" in address or match[1].lower() in _RESERVED_DOMAINS:
+        return None
+    return address.lower()
+
+
 def normalise_email(text: str) -> str:
     """Return the address in lower case; of a list ("a@x.nl; b@x.nl") the first one."""
     first = re.split(r"[;,\s]+", text.strip(" ;,"), maxsplit=1)[0]
+    plain = _plain_email(first)
+    if plain is not None:
+        return plain
     try:
         return validate_email(first, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
@@ -334,9 +357,87 @@ def normalise_email(text: str) -> str:
         ) from None
 
 
+# Phone numbers: the common national or international spelling in the debtor's own country is
+# checked against phonenumbers' own metadata for that country (its number patterns per type),
+# which is what `is_valid_number` does after parsing; anything else goes through the library.
+# tests/intake/test_fast_paths.py checks the two agree.
+_PLAIN_PHONE = re.compile(r"(\+|00)?(\d{6,15})")
+_PHONE_PUNCTUATION = str.maketrans("", "", " -./")
+_NUMBER_TYPES = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+@lru_cache(maxsize=64)
+def _phone_patterns(region: str) -> tuple[str, str, str, re.Pattern, re.Pattern] | None:
+    """Return (country code, national prefix, international prefix, general pattern, any-type
+    pattern) of a region."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if (
+        meta is None
+        or not meta.national_prefix
+        or meta.national_prefix_for_parsing not in (None, meta.national_prefix)
+        or meta.national_prefix_transform_rule
+        or meta.general_desc is None
+        or not meta.general_desc.national_number_pattern
+    ):
+        return None
+    types = [
+        getattr(meta, name).national_number_pattern
+        for name in _NUMBER_TYPES
+        if getattr(meta, name) is not None and getattr(meta, name).national_number_pattern
+    ]
+    if not types:
+        return None
+    return (
+        str(meta.country_code),
+        meta.national_prefix,
+        meta.international_prefix or "",
+        re.compile(meta.general_desc.national_number_pattern),
+        re.compile("|".join(f"(?:{pattern})" for pattern in types)),
+    )
+
+
+def _plain_phone(text: str, region: str | None) -> str | None:
+    """Return E.164 when the number is plainly valid in ``region``; None to ask the library."""
+    patterns = _phone_patterns(region) if region else None
+    match = _PLAIN_PHONE.fullmatch(text.translate(_PHONE_PUNCTUATION)) if patterns else None
+    if match is None:
+        return None
+    country_code, prefix, exit_code, general, any_type = patterns
+    international, digits = match.groups()
+    if international == "00" and exit_code != "00":
+        return None
+    if international:
+        if not digits.startswith(country_code):
+            return None
+        national = digits[len(country_code) :]
+    elif digits.startswith(prefix):
+        national = digits[len(prefix) :]
+    else:
+        return None
+    if national.startswith("0") or not general.fullmatch(national):
+        return None
+    if not any_type.fullmatch(national):
+        return None
+    return f"+{country_code}{national}"
+
+
 def normalise_phone(text: str, country: str) -> str:
     """Return the number in E.164 (+31612345678), reading national numbers in ``country``."""
     region = country if country in _REGIONS else None
+    plain = _plain_phone(text, region)
+    if plain is not None:
+        return plain
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
