@@ -109,8 +109,10 @@ def import_handoff_command(client_ref: str, path: str, dry_run: bool, skip_inval
     client = db.session.scalar(sa.select(Client).where(condition))
     if client is None:
         raise click.ClickException(f"no client with id or code {client_ref!r}")
-    data = Path(path).read_bytes()
-    handoff = receive_file(client, data, Path(path).name, source=HandoffSource.CLI, check_now=True)
+    with Path(path).open("rb") as upload:
+        handoff = receive_file(
+            client, upload, Path(path).name, source=HandoffSource.CLI, check_now=True
+        )
     output: dict = {"handoff": handoff.id, "status": handoff.status.value}
     if handoff.status is HandoffStatus.UPLOADED:
         _table, mapping = mapped_table(handoff)
@@ -131,7 +133,7 @@ def import_handoff_command(client_ref: str, path: str, dry_run: bool, skip_inval
     )
     if importable and not dry_run:
         try:
-            confirm(handoff, skip_invalid=skip_invalid, actor=None)
+            confirm(handoff, skip_invalid=skip_invalid, actor=None, queue=False)
         except HandoffError as error:
             raise click.ClickException(str(error)) from error
         db.session.commit()

@@ -160,8 +160,7 @@ def _end_to_end(url: str, path: str, upload_dir: str, queue) -> None:
         )
         del data
         checked = time.perf_counter()
-        confirm(handoff, skip_invalid=False, actor=None)
-        db.session().info.pop("agency.pending_jobs", None)  # run it here, not in the thread
+        confirm(handoff, skip_invalid=False, actor=None, queue=False)  # run here, not in a thread
         db.session.commit()
         import_handoff(handoff.id)
         done = time.perf_counter()

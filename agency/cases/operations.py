@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from agency import audit
+from agency import audit, bulk
 from agency.auth.models import User
 from agency.cases.models import CLOSED_STATUSES, Case, CaseStatus, Debtor
 from agency.clients.models import Client, Segment
@@ -79,7 +79,9 @@ def unused_references(count: int) -> list[str]:
         taken = set()
         for chunk in _chunks(sorted(batch), 5000):
             taken.update(
-                db.session.scalars(sa.select(Case.reference).where(Case.reference.in_(chunk)))
+                db.session.scalars(
+                    sa.select(Case.reference).where(bulk.one_of(Case.reference, chunk))
+                )
             )
         chosen |= batch - taken
     return list(chosen)

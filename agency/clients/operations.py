@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,7 +18,7 @@ from agency.auth.models import User
 from agency.clients.intake import checked
 from agency.clients.intake.columns import FIELDS
 from agency.clients.intake.importer import analyse, read_and_map, remember_mapping
-from agency.clients.intake.reader import FileRejected, sha256_hex
+from agency.clients.intake.reader import FileRejected
 from agency.clients.models import ApiToken, Client, Handoff, HandoffSource, HandoffStatus
 from agency.errors import AgencyError
 from agency.extensions import db
@@ -38,14 +41,14 @@ def checked_rows_path(handoff: Handoff) -> Path:
     return upload_dir() / str(handoff.client_id) / f"handoff-{handoff.id}.checked.csv"
 
 
-def handoff_bytes(handoff: Handoff) -> bytes:
-    """Return the file of a handoff as it was uploaded."""
-    return (upload_dir() / handoff.stored_path).read_bytes()
+def handoff_path(handoff: Handoff) -> Path:
+    """Return where the file of a handoff is kept, as it was uploaded."""
+    return upload_dir() / handoff.stored_path
 
 
 def receive_file(
     client: Client,
-    data: bytes,
+    upload: bytes | BinaryIO,
     filename: str,
     *,
     source: HandoffSource,
@@ -57,22 +60,19 @@ def receive_file(
     The same file as an earlier imported handoff of this client is marked a duplicate and goes
     no further. Otherwise, when every column is understood (by synonyms or the client's
     remembered mapping) it is checked: by a job, or right here with `check_now` (API, CLI).
-    Otherwise it waits for the mapping step.
+    Otherwise it waits for the mapping step. ``upload`` is the file's content or an open
+    binary file, which is copied to the upload folder without holding it in memory.
     """
-    checksum = sha256_hex(data)
     suffix = Path(filename).suffix.lower()[:6] or ".csv"
+    checksum, size = _store_upload(client, upload, suffix)
     relative = Path(str(client.id)) / f"{checksum}{suffix}"
-    target = upload_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        target.write_bytes(data)
     handoff = Handoff(
         client_id=client.id,
         created_by_id=actor.id if actor else None,
         source=source,
         filename=Path(filename).name[:255] or "upload",
         checksum=checksum,
-        size_bytes=len(data),
+        size_bytes=size,
         stored_path=str(relative),
         status=HandoffStatus.UPLOADED,
     )
@@ -83,7 +83,7 @@ def receive_file(
         handoff,
         actor=actor,
         filename=handoff.filename,
-        size=len(data),
+        size=size,
         checksum=checksum,
     )
     earlier = db.session.scalar(
@@ -102,7 +102,7 @@ def receive_file(
         handoff.report = earlier.report
         return handoff
     try:
-        table, mapping = read_and_map(data, filename, client.id)
+        table, mapping = read_and_map(upload_dir() / relative, filename, client.id)
     except FileRejected as rejected:
         return _reject(handoff, str(rejected))
     handoff.mapping = {str(i): f for i, f in mapping.columns.items()}
@@ -115,24 +115,61 @@ def receive_file(
     return handoff
 
 
+def _store_upload(client: Client, upload: bytes | BinaryIO, suffix: str) -> tuple[str, int]:
+    """Copy an upload to the client's folder, named by its SHA-256; return (checksum, size)."""
+    folder = upload_dir() / str(client.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".upload", delete=False) as partial:
+        try:
+            if isinstance(upload, bytes):
+                digest.update(upload)
+                partial.write(upload)
+                size = len(upload)
+            else:
+                while chunk := upload.read(_COPY_CHUNK):
+                    digest.update(chunk)
+                    partial.write(chunk)
+                    size += len(chunk)
+        except BaseException:
+            Path(partial.name).unlink(missing_ok=True)
+            raise
+    checksum = digest.hexdigest()
+    target = folder / f"{checksum}{suffix}"
+    if target.exists():
+        Path(partial.name).unlink()
+    else:
+        os.replace(partial.name, target)
+    return checksum, size
+
+
+_COPY_CHUNK = 1024 * 1024
+
+
 def mapped_table(handoff: Handoff):
     """Read the handoff's file with the columns as confirmed for it."""
     chosen = {int(i): f for i, f in (handoff.mapping or {}).items()}
-    return read_and_map(handoff_bytes(handoff), handoff.filename, handoff.client_id, chosen)
+    return read_and_map(handoff_path(handoff), handoff.filename, handoff.client_id, chosen)
+
+
+def check_and_keep(handoff: Handoff):
+    """Check every row of the handoff's file, keeping the rows that pass for the import."""
+    client = db.session.get(Client, handoff.client_id)
+    table, mapping = mapped_table(handoff)
+    with checked.writer(checked_rows_path(handoff)) as keep:
+        return analyse(client, table, mapping, keep=keep)
 
 
 def check(handoff: Handoff):
     """Check every row and keep the row report on the handoff; return the analysis or None."""
-    client = db.session.get(Client, handoff.client_id)
     try:
-        table, mapping = mapped_table(handoff)
-        analysis = analyse(client, table, mapping)
+        analysis = check_and_keep(handoff)
     except FileRejected as rejected:
         _reject(handoff, str(rejected))
         return None
     handoff.report = analysis.report.as_dict()
     handoff.status = HandoffStatus.VALIDATED
-    checked.save(checked_rows_path(handoff), analysis.parsed.rows)
     audit.record(
         "handoff.validated", handoff, rows=analysis.report.rows, errors=analysis.report.error_count
     )
@@ -160,7 +197,7 @@ def choose_mapping(handoff: Handoff, chosen: Mapping[int, str], *, actor: User |
         raise HandoffError(f"unknown field(s): {', '.join(sorted(unknown))}")
     try:
         table, mapping = read_and_map(
-            handoff_bytes(handoff), handoff.filename, handoff.client_id, chosen
+            handoff_path(handoff), handoff.filename, handoff.client_id, chosen
         )
     except FileRejected as rejected:
         return _reject(handoff, str(rejected))
@@ -184,8 +221,11 @@ def start_validation(handoff: Handoff) -> Handoff:
     return handoff
 
 
-def confirm(handoff: Handoff, *, skip_invalid: bool, actor: User | None) -> Handoff:
-    """The client confirms the row report: queue the import."""
+def confirm(
+    handoff: Handoff, *, skip_invalid: bool, actor: User | None, queue: bool = True
+) -> Handoff:
+    """The client confirms the row report: queue the import (``queue=False``: the caller runs
+    `import_handoff` itself after the commit, as the CLI does)."""
     from agency.clients.tasks import import_handoff
 
     if handoff.status not in (HandoffStatus.VALIDATED, HandoffStatus.FAILED):
@@ -201,7 +241,8 @@ def confirm(handoff: Handoff, *, skip_invalid: bool, actor: User | None) -> Hand
     handoff.skip_invalid = skip_invalid
     handoff.failure_reason = None
     audit.record("handoff.confirmed", handoff, actor=actor, skip_invalid=skip_invalid)
-    jobs.enqueue(import_handoff, handoff.id, timeout=3600)
+    if queue:
+        jobs.enqueue(import_handoff, handoff.id, timeout=3600)
     return handoff
 
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from agency import audit, jobs
 from agency.clients.intake import checked
-from agency.clients.intake.importer import Report, analyse, import_rows
+from agency.clients.intake.importer import Report, import_rows
 from agency.clients.intake.reader import FileRejected
 from agency.clients.models import Client, Handoff, HandoffStatus
-from agency.clients.operations import check, checked_rows_path, mapped_table
+from agency.clients.operations import check, check_and_keep, checked_rows_path
 from agency.extensions import db
 from agency.modeling import today, utcnow
 
@@ -50,18 +50,19 @@ def import_handoff(handoff_id: int) -> None:
     try:
         client = db.session.get(Client, handoff.client_id)
         checked_report = Report.from_dict(handoff.report or {})
-        rows = checked.load(checked_rows_path(handoff))
-        if rows is None:
+        batches = checked.batches(checked_rows_path(handoff))
+        if batches is None:
             # No checked rows kept (another machine checked it, or an older format): read again.
-            table, mapping = mapped_table(handoff)
-            analysis = analyse(client, table, mapping)
-            rows, checked_report = analysis.parsed.rows, analysis.report
+            checked_report = check_and_keep(handoff).report
+            batches = checked.batches(checked_rows_path(handoff))
         if checked_report.error_count and not handoff.skip_invalid:
             raise FileRejected("the file has rows with errors and was not confirmed without them")
         report = import_rows(
             client,
             handoff,
-            rows,
+            batches,
+            keys=checked.keys(checked_rows_path(handoff)),
+            total=checked_report.valid_rows,
             today=today(),
             progress=lambda done, total: jobs.report_progress(key, done, total),
         )

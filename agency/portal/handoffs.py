@@ -18,7 +18,7 @@ from agency.clients.operations import (
     choose_mapping,
     confirm,
     create_api_token,
-    handoff_bytes,
+    handoff_path,
     receive_file,
     revoke_api_token,
 )
@@ -49,7 +49,7 @@ def new_handoff():
         upload = form.file.data
         handoff = receive_file(
             current_user.client,
-            upload.read(),
+            upload.stream,
             upload.filename or "upload.csv",
             source=HandoffSource.PORTAL,
             actor=current_user,
@@ -102,7 +102,7 @@ def handoff_status(handoff_id: int):
 @bp.route("/handoffs/<int:handoff_id>/mapping", methods=["GET", "POST"])
 def handoff_mapping(handoff_id: int):
     item = portal_get(Handoff, handoff_id)
-    table, mapping = read_and_map(handoff_bytes(item), item.filename, item.client_id)
+    table, mapping = read_and_map(handoff_path(item), item.filename, item.client_id)
     form = PlainForm()
     if form.validate_on_submit():
         chosen = {}
@@ -162,13 +162,17 @@ def handoff_errors(handoff_id: int):
     if report.get("error_count", 0) > len(errors):
         # The stored report keeps the first errors only; read the file again for all of them.
         table, mapping = read_and_map(
-            handoff_bytes(item),
+            handoff_path(item),
             item.filename,
             item.client_id,
             {int(i): f for i, f in (item.mapping or {}).items()},
         )
-        errors = analyse(current_user.client, table, mapping).parsed.errors
+        errors = analyse(current_user.client, table, mapping, keep=_discard).parsed.errors
     return csv_response(row_errors_as_csv_rows(errors), f"overdracht-{item.id}-fouten.csv")
+
+
+def _discard(rows: object) -> None:
+    """Only the errors are wanted here, not the rows."""
 
 
 @bp.route("/api-tokens", methods=["GET", "POST"])

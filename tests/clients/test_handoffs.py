@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from agency import jobs
 from agency.cases.models import Case, CaseStatus, Debtor, Invoice
+from agency.clients.intake import importer
 from agency.clients.models import Handoff, HandoffStatus, HeaderMapping
 from agency.ledger.models import EntryKind, LedgerEntry
 from agency.ledger.queries import case_balance, invoice_open_principal
@@ -70,7 +71,15 @@ def confirm(client, hid: int, skip_invalid: bool = False):
     return client.post(f"/portal/handoffs/{hid}/confirm", data=data)
 
 
-def test_upload_check_confirm_and_import(app, db, client, portal):
+@pytest.fixture(params=["one batch", "batches of two rows"])
+def batches(request, monkeypatch):
+    """Run a test as is, and again with the check and import working two rows at a time."""
+    if request.param != "one batch":
+        monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    return request.param
+
+
+def test_upload_check_confirm_and_import(app, db, client, portal, batches):
     response = upload(client, csv_bytes(ROWS))
     assert response.status_code == 302
     hid = handoff_id(response)
@@ -131,7 +140,7 @@ def test_the_same_file_twice_changes_nothing_and_says_so(app, db, client, portal
     } == counts
 
 
-def test_a_changed_open_amount_becomes_an_adjustment(app, db, client, portal):
+def test_a_changed_open_amount_becomes_an_adjustment(app, db, client, portal, batches):
     confirm(client, handoff_id(upload(client, csv_bytes(ROWS))))  # not checked yet: refused
     wait_for_jobs(app)
     hid = db.session.scalar(sa.select(sa.func.max(Handoff.id)))
@@ -281,3 +290,16 @@ def test_checked_rows_survive_the_round_trip(tmp_path):
     path.write_text("something else\n")
     assert checked.load(path) is None
     assert checked.load(tmp_path / "missing.csv") is None
+
+
+def test_the_check_hands_on_its_rows_instead_of_keeping_them(app, db, portal):
+    """A big file's rows go to the checked-rows file as they pass; none pile up in memory."""
+    from agency.clients.intake.columns import map_headers
+    from agency.clients.intake.reader import read_table
+
+    table = read_table(csv_bytes(ROWS), "openstaand.csv")
+    kept: list = []
+    analysis = importer.analyse(portal, table, map_headers(table.headers), keep=kept.extend)
+    assert analysis.parsed.rows == []
+    assert [row.invoice_number for row in kept] == ["F-001", "F-002", "F-000", "F-003", "C-004"]
+    assert analysis.report.valid_rows == 5 and analysis.report.debtors == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -137,12 +138,41 @@ def _as_remembered(headers: list[str], columns: Mapping[int, str]) -> dict[str, 
     return remembered
 
 
-def analyse(client: Client, table: Table, mapping: ColumnMapping) -> Analysis:
-    """Check every row and count what an import would add or change."""
+RowSink = Callable[[list[InvoiceRow]], object]
+
+# Rows are counted against the database, and imported, this many at a time: large files go
+# through in bounded memory, and each lookup is a short IN-list on a unique index.
+BATCH_ROWS = 5000
+
+
+def analyse(
+    client: Client, table: Table, mapping: ColumnMapping, *, keep: RowSink | None = None
+) -> Analysis:
+    """Check every row and count what an import would add or change.
+
+    The rows that pass go to ``keep`` a chunk at a time (the caller stores them for the
+    import); without ``keep`` they are collected in ``analysis.parsed.rows``.
+    """
     headers = list(table.headers)
-    parsed = parse_rows(table, mapping, default_country=client.country or "NL")
-    report = Report(skipped_total_rows=list(parsed.skipped_total_rows))
-    report.valid_rows = len(parsed.rows)
+    report = Report()
+    tally = _Tally(client.id, report)
+
+    def accept(rows: list[InvoiceRow]) -> None:
+        tally.add(rows)
+        if keep is not None:
+            keep(rows)
+
+    parsed = parse_rows(
+        table,
+        mapping,
+        default_country=client.country or "NL",
+        sink=accept if keep is not None else _both(accept, collected := []),
+    )
+    tally.finish()
+    if keep is None:
+        parsed.rows = collected
+    report.skipped_total_rows = list(parsed.skipped_total_rows)
+    report.valid_rows = tally.rows
     report.invalid_rows = len({e.row for e in parsed.errors})
     report.rows = report.valid_rows + report.invalid_rows
     report.error_count = len(parsed.errors)
@@ -150,41 +180,72 @@ def analyse(client: Client, table: Table, mapping: ColumnMapping) -> Analysis:
         {"row": e.row, "column": e.column, "message": e.message}
         for e in parsed.errors[:MAX_STORED_ERRORS]
     ]
-    _count_against_database(client.id, parsed.rows, report)
     report.accepted = report.error_count == 0 and report.valid_rows > 0
     return Analysis(headers, mapping, parsed, report)
+
+
+def _both(first: RowSink, rows: list[InvoiceRow]) -> RowSink:
+    def sink(batch: list[InvoiceRow]) -> None:
+        first(batch)
+        rows.extend(batch)
+
+    return sink
 
 
 def _is_open(row: InvoiceRow) -> bool:
     return row.paid_on is None and row.open_cents != 0
 
 
-def _count_against_database(client_id: int, rows: list[InvoiceRow], report: Report) -> None:
-    codes = {row.debtor_code for row in rows}
-    known_codes = _existing_debtors(client_id, codes)
-    report.debtors = len(codes)
-    report.debtors_known = len(codes & known_codes.keys())
-    report.debtors_new = report.debtors - report.debtors_known
-    known_invoices = _existing_invoices(client_id, [row.invoice_number for row in rows])
-    current_open = _current_open(known_invoices)
-    for row in rows:
-        known = known_invoices.get(row.invoice_number)
-        if not _is_open(row):
-            report.paid_invoices += 1
-            if known is not None and current_open.get(known.id, 0) != 0:
-                report.invoices_changed += 1
-            continue
-        report.invoices += 1
-        if row.open_cents < 0:
-            report.credit_notes += 1
-        else:
-            report.principal_cents += row.open_cents
-        if known is None:
-            report.invoices_new += 1
-        else:
-            report.invoices_known += 1
-            if current_open.get(known.id, 0) != max(row.open_cents, 0):
-                report.invoices_changed += 1
+class _Tally:
+    """Count what importing the checked rows would do, a batch at a time against the database."""
+
+    def __init__(self, client_id: int, report: Report) -> None:
+        self.client_id, self.report = client_id, report
+        self.codes: set[str] = set()
+        self.pending: list[InvoiceRow] = []
+        self.rows = 0
+
+    def add(self, rows: list[InvoiceRow]) -> None:
+        self.pending.extend(rows)
+        if len(self.pending) >= BATCH_ROWS:
+            self._count(self.pending)
+            self.pending = []
+
+    def finish(self) -> None:
+        self._count(self.pending)
+        self.pending = []
+        report = self.report
+        report.debtors = len(self.codes)
+        report.debtors_new = report.debtors - report.debtors_known
+
+    def _count(self, rows: list[InvoiceRow]) -> None:
+        if not rows:
+            return
+        report = self.report
+        self.rows += len(rows)
+        new_codes = {row.debtor_code for row in rows} - self.codes
+        self.codes |= new_codes
+        report.debtors_known += len(_existing_debtors(self.client_id, new_codes))
+        known_invoices = _existing_invoices(self.client_id, [row.invoice_number for row in rows])
+        current_open = _current_open(known_invoices)
+        for row in rows:
+            known = known_invoices.get(row.invoice_number)
+            if not _is_open(row):
+                report.paid_invoices += 1
+                if known is not None and current_open.get(known.id, 0) != 0:
+                    report.invoices_changed += 1
+                continue
+            report.invoices += 1
+            if row.open_cents < 0:
+                report.credit_notes += 1
+            else:
+                report.principal_cents += row.open_cents
+            if known is None:
+                report.invoices_new += 1
+            else:
+                report.invoices_known += 1
+                if current_open.get(known.id, 0) != max(row.open_cents, 0):
+                    report.invoices_changed += 1
 
 
 def _chunks(items: list, size: int = 5000) -> Iterator[list]:
@@ -192,24 +253,14 @@ def _chunks(items: list, size: int = 5000) -> Iterator[list]:
         yield items[start : start + size]
 
 
-# Above this many keys one pass over the client's rows beats many long IN-lists.
-_SCAN_ALL_ABOVE = 5000
-
-
 def _existing_debtors(client_id: int, codes: Iterable[str]) -> dict[str, int]:
-    codes = set(codes)
-    if len(codes) > _SCAN_ALL_ABOVE:
-        rows = db.session.execute(
-            sa.select(Debtor.debtor_code, Debtor.id).where(Debtor.client_id == client_id)
-        )
-        return {code: debtor_id for code, debtor_id in rows if code in codes}
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(codes)):
         found.update(
             (code, debtor_id)
             for debtor_id, code in db.session.execute(
                 sa.select(Debtor.id, Debtor.debtor_code).where(
-                    Debtor.client_id == client_id, Debtor.debtor_code.in_(chunk)
+                    Debtor.client_id == client_id, bulk.one_of(Debtor.debtor_code, chunk)
                 )
             )
         )
@@ -225,17 +276,12 @@ class _KnownInvoice:
 
 
 def _existing_invoices(client_id: int, numbers: list[str]) -> dict[str, _KnownInvoice]:
-    wanted = set(numbers)
-    columns = (Invoice.number, Invoice.id, Invoice.debtor_id, Invoice.case_id, Invoice.amount_cents)
-    if len(wanted) > _SCAN_ALL_ABOVE:
-        rows = db.session.execute(sa.select(*columns).where(Invoice.client_id == client_id))
-        return {r[0]: _KnownInvoice(*r[1:]) for r in rows if r[0] in wanted}
     found: dict[str, _KnownInvoice] = {}
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in _chunks(sorted(set(numbers))):
         rows = db.session.execute(
             sa.select(
                 Invoice.number, Invoice.id, Invoice.debtor_id, Invoice.case_id, Invoice.amount_cents
-            ).where(Invoice.client_id == client_id, Invoice.number.in_(chunk))
+            ).where(Invoice.client_id == client_id, bulk.one_of(Invoice.number, chunk))
         )
         found.update((r[0], _KnownInvoice(*r[1:])) for r in rows)
     return found
@@ -255,7 +301,7 @@ def _current_open(known: Mapping[str, _KnownInvoice]) -> dict[int, int]:
             for invoice_id, total in db.session.execute(
                 sa.select(LedgerEntry.invoice_id, sa.func.sum(LedgerEntry.amount_cents))
                 .where(
-                    LedgerEntry.invoice_id.in_(chunk),
+                    bulk.one_of(LedgerEntry.invoice_id, chunk),
                     LedgerEntry.kind.in_([EntryKind.PRINCIPAL, EntryKind.ADJUSTMENT]),
                 )
                 .group_by(LedgerEntry.invoice_id)
@@ -270,91 +316,358 @@ def _current_open(known: Mapping[str, _KnownInvoice]) -> dict[int, int]:
 def import_rows(
     client: Client,
     handoff: Handoff,
-    rows: list[InvoiceRow],
+    batches: Iterable[list[InvoiceRow]],
     *,
+    keys: Iterable[tuple[str, str]],
+    total: int,
     today: date,
     progress: ProgressCallback | None = None,
 ) -> Report:
-    """Write the rows in the current transaction; return what was done. Never commits."""
-    report = Report()
-    total = max(len(rows), 1)
-    step = _Progress(progress, total)
-    now = utcnow()
+    """Write the rows in the current transaction; return what was done. Never commits.
 
-    debtor_ids = _upsert_debtors(client, handoff, rows, now, report)
-    step.advance(len(rows) // 4)
-    known_invoices = _existing_invoices(client.id, [r.invoice_number for r in rows])
-    current_open = _current_open(known_invoices)
-    case_ids = _open_cases(client, handoff, rows, debtor_ids, known_invoices, today, now)
-    step.advance(len(rows) // 4)
-
-    new_rows = [r for r in rows if r.invoice_number not in known_invoices]
-    invoice_ids = _insert_invoices(client, handoff, new_rows, debtor_ids, case_ids, now)
-    step.advance(len(rows) // 4)
-
-    principal = [
-        (
-            client.id,
-            case_ids[r.debtor_code],
-            invoice_ids[r.invoice_number],
-            "principal",
-            r.open_cents,
-            today,
-            "handoff",
-            f"Factuur {r.invoice_number}",
-            now,
-        )
-        for r in new_rows
-        if _is_open(r) and r.open_cents > 0
-    ]
-    bulk.insert_rows(
-        LedgerEntry.__table__,
-        (
-            "client_id",
-            "case_id",
-            "invoice_id",
-            "kind",
-            "amount_cents",
-            "booked_on",
-            "source",
-            "description",
-            "created_at",
-        ),
-        principal,
-    )
-    report.principal_cents = sum(p[4] for p in principal)
-    report.invoices_new = sum(1 for r in new_rows if _is_open(r))
-    report.paid_invoices = sum(1 for r in rows if not _is_open(r))
-    step.advance(len(rows) // 8)
-
-    db.session.expire_all()
-    _credit_notes(client, new_rows, case_ids, invoice_ids, today, report)
-    _changes_to_known(client, rows, known_invoices, current_open, case_ids, today, report)
-    report.invoices = sum(1 for r in rows if _is_open(r))
-    report.invoices_known = report.invoices - report.invoices_new
-    report.debtors = len(debtor_ids)
-    audit.record(
-        "handoff.imported",
-        handoff,
-        client_id=client.id,
-        **{k: v for k, v in report.as_dict().items() if isinstance(v, int)},
-    )
-    step.finish()
+    ``batches`` yields the checked rows in file order, ``total`` of them, and ``keys`` the
+    (debtor code, invoice number) of each. What the agency already has is looked up by the
+    keys first, before anything is written; then the rows are written BATCH_ROWS at a time,
+    so memory holds one batch plus an id per debtor and open case (and what was known).
+    Looking up as we go would ask tables that grow by thousands of rows in this transaction
+    while the planner's statistics still describe them as they were: it then filtered all of
+    the client's rows for each batch, and an import took minutes instead of seconds.
+    """
+    importer = _Importer(client, handoff, today, keys)
+    done = 0
+    for batch in batches:
+        for start in range(0, len(batch), BATCH_ROWS):
+            part = batch[start : start + BATCH_ROWS]
+            importer.add(part)
+            done += len(part)
+            if progress:
+                progress(min(done, total), max(total, 1))
+    report = importer.finish()
+    if progress:
+        progress(max(total, 1), max(total, 1))
     return report
 
 
-class _Progress:
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
-        self.callback, self.total, self.done = callback, total, 0
+_DEBTOR_COLUMNS = (
+    "client_id",
+    "debtor_code",
+    "kind",
+    "name",
+    "contact_name",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "email",
+    "phone",
+    "language",
+    "timezone",
+    "kvk_number",
+    "vat_number",
+    "iban",
+    "consent_email",
+    "consent_sms",
+    "vulnerable",
+    "handoff_id",
+    "created_at",
+    "updated_at",
+)
+_CASE_COLUMNS = (
+    "client_id",
+    "debtor_id",
+    "reference",
+    "segment",
+    "status",
+    "priority_score",
+    "next_action_on",
+    "opened_on",
+    "status_changed_at",
+    "created_at",
+)
+_INVOICE_COLUMNS = (
+    "client_id",
+    "debtor_id",
+    "case_id",
+    "number",
+    "invoice_date",
+    "due_date",
+    "amount_cents",
+    "currency",
+    "paid_before_handoff_cents",
+    "reminders_sent",
+    "paid_on",
+    "description",
+    "handoff_id",
+    "created_at",
+)
+_PRINCIPAL_COLUMNS = (
+    "client_id",
+    "case_id",
+    "invoice_id",
+    "kind",
+    "amount_cents",
+    "booked_on",
+    "source",
+    "description",
+    "created_at",
+)
+_TIMEZONES = {"BE": "Europe/Brussels", "DE": "Europe/Berlin", "FR": "Europe/Paris"}
 
-    def advance(self, units: int) -> None:
-        self.done = min(self.total, self.done + units)
-        if self.callback:
-            self.callback(self.done, self.total)
 
-    def finish(self) -> None:
-        if self.callback:
-            self.callback(self.total, self.total)
+class _Importer:
+    """Writes checked rows batch by batch: debtors, cases, invoices, then the ledger."""
+
+    def __init__(
+        self, client: Client, handoff: Handoff, today: date, keys: Iterable[tuple[str, str]]
+    ) -> None:
+        self.client, self.handoff, self.today = client, handoff, today
+        self.now = utcnow()
+        self.report = Report()
+        self.known_debtors: dict[str, int] = {}
+        self.known_invoices: dict[str, _KnownInvoice] = {}
+        codes: set[str] = set()
+        keys = iter(keys)
+        while batch := list(islice(keys, BATCH_ROWS)):
+            new_codes = {code for code, _number in batch} - codes
+            codes |= new_codes
+            self.known_debtors.update(_existing_debtors(client.id, new_codes))
+            self.known_invoices.update(
+                _existing_invoices(client.id, [number for _code, number in batch])
+            )
+        del codes
+        self.current_open = _current_open(self.known_invoices)
+        self.debtor_ids: dict[str, int] = {}  # debtor code -> id, for every debtor of the file
+        self.case_ids: dict[str, int] = {}  # debtor code -> open case, for debtors with open rows
+        self.open_cases = dict(
+            db.session.execute(
+                sa.select(Case.debtor_id, Case.id).where(
+                    Case.client_id == client.id, Case.closed_on.is_(None)
+                )
+            ).all()
+        )
+        self.cases_opened = 0
+
+    def add(self, rows: list[InvoiceRow]) -> None:
+        report = self.report
+        self._debtors(rows)
+        known = {
+            row.invoice_number: self.known_invoices[row.invoice_number]
+            for row in rows
+            if row.invoice_number in self.known_invoices
+        }
+        self._cases(rows)
+        new_rows = [row for row in rows if row.invoice_number not in known]
+        invoice_ids = self._invoices(new_rows)
+        principal = [
+            (
+                self.client.id,
+                self.case_ids[row.debtor_code],
+                invoice_id,
+                "principal",
+                row.open_cents,
+                self.today,
+                "handoff",
+                f"Factuur {row.invoice_number}",
+                self.now,
+            )
+            for row, invoice_id in zip(new_rows, invoice_ids, strict=True)
+            if _is_open(row) and row.open_cents > 0
+        ]
+        bulk.insert_rows(LedgerEntry.__table__, _PRINCIPAL_COLUMNS, principal)
+        report.principal_cents += sum(entry[4] for entry in principal)
+        report.invoices_new += sum(1 for row in new_rows if _is_open(row))
+        report.paid_invoices += sum(1 for row in rows if not _is_open(row))
+        report.invoices += sum(1 for row in rows if _is_open(row))
+
+        credit_notes = [
+            (row, invoice_id)
+            for row, invoice_id in zip(new_rows, invoice_ids, strict=True)
+            if _is_open(row) and row.open_cents < 0
+        ]
+        if credit_notes or known:
+            db.session.expire_all()  # the ORM books what follows; COPY went past it
+        for row, invoice_id in credit_notes:
+            case = db.session.get(Case, self.case_ids[row.debtor_code])
+            invoice = db.session.get(Invoice, invoice_id)
+            book_credit_note(
+                case, invoice, -row.open_cents, booked_on=self.today, source=EntrySource.HANDOFF
+            )
+            report.credit_notes += 1
+        if known:
+            self._changes_to_known(rows, known, self.current_open)
+
+    def finish(self) -> Report:
+        report = self.report
+        report.invoices_known = report.invoices - report.invoices_new
+        report.debtors = len(self.debtor_ids)
+        if self.cases_opened:
+            audit.record(
+                "handoff.cases_opened",
+                self.handoff,
+                client_id=self.client.id,
+                count=self.cases_opened,
+            )
+        audit.record(
+            "handoff.imported",
+            self.handoff,
+            client_id=self.client.id,
+            **{k: v for k, v in report.as_dict().items() if isinstance(v, int)},
+        )
+        return report
+
+    def _debtors(self, rows: list[InvoiceRow]) -> None:
+        """Insert the batch's new debtors, fill in changed details of known ones."""
+        first: dict[str, InvoiceRow] = {}
+        for row in rows:
+            if row.debtor_code not in self.debtor_ids:
+                first.setdefault(row.debtor_code, row)
+        if not first:
+            return
+        existing = {code: self.known_debtors[code] for code in first if code in self.known_debtors}
+        self.report.debtors_known += len(existing)
+        self.report.debtors_new += len(first) - len(existing)
+        new = [row for code, row in first.items() if code not in existing]
+        client, now = self.client, self.now
+        ids = bulk.insert_returning_ids(
+            Debtor.__table__,
+            _DEBTOR_COLUMNS,
+            [
+                (
+                    client.id,
+                    row.debtor_code,
+                    _debtor_kind(row, client),
+                    row.debtor_name,
+                    row.contact_name,
+                    row.street,
+                    row.postcode,
+                    row.city,
+                    row.country,
+                    row.email,
+                    row.phone,
+                    row.language or "nl",
+                    _TIMEZONES.get(row.country, "Europe/Amsterdam"),
+                    row.kvk_number,
+                    row.vat_number,
+                    row.iban,
+                    True,
+                    True,
+                    False,
+                    self.handoff.id,
+                    now,
+                    now,
+                )
+                for row in new
+            ],
+        )
+        self.debtor_ids.update(existing)
+        self.debtor_ids.update(zip((row.debtor_code for row in new), ids, strict=True))
+        if existing:
+            _update_known_debtors({debtor: first[code] for code, debtor in existing.items()}, now)
+
+    def _cases(self, rows: list[InvoiceRow]) -> None:
+        """Find or open the case of each debtor with open invoices in the batch."""
+        needing: dict[str, InvoiceRow] = {}
+        for row in rows:
+            if _is_open(row) and row.debtor_code not in self.case_ids:
+                needing.setdefault(row.debtor_code, row)
+        missing = []
+        for code in needing:
+            case_id = self.open_cases.get(self.debtor_ids[code])
+            if case_id is None:
+                missing.append(code)
+            else:
+                self.case_ids[code] = case_id
+        if not missing:
+            return
+        references = unused_references(len(missing))
+        today, now = self.today, self.now
+        ids = bulk.insert_returning_ids(
+            Case.__table__,
+            _CASE_COLUMNS,
+            [
+                (
+                    self.client.id,
+                    self.debtor_ids[code],
+                    reference,
+                    _segment(needing[code], self.client),
+                    "new",
+                    0,
+                    today,
+                    today,
+                    now,
+                    now,
+                )
+                for code, reference in zip(missing, references, strict=True)
+            ],
+        )
+        self.case_ids.update(zip(missing, ids, strict=True))
+        self.cases_opened += len(missing)
+
+    def _invoices(self, rows: list[InvoiceRow]) -> list[int]:
+        """Insert the invoices the agency does not have yet; return their ids in row order."""
+        client_id, handoff_id, now = self.client.id, self.handoff.id, self.now
+        return bulk.insert_returning_ids(
+            Invoice.__table__,
+            _INVOICE_COLUMNS,
+            [
+                (
+                    client_id,
+                    self.debtor_ids[row.debtor_code],
+                    self.case_ids[row.debtor_code] if _is_open(row) else None,
+                    row.invoice_number,
+                    row.invoice_date,
+                    row.due_date,
+                    row.amount_cents,
+                    row.currency,
+                    _paid_before(row),
+                    row.reminders_sent,
+                    row.paid_on,
+                    row.description,
+                    handoff_id,
+                    now,
+                )
+                for row in rows
+            ],
+        )
+
+    def _changes_to_known(
+        self,
+        rows: list[InvoiceRow],
+        known: Mapping[str, _KnownInvoice],
+        current_open: Mapping[int, int],
+    ) -> None:
+        """A known invoice whose open amount changed gets an adjustment, never an overwrite."""
+        for row in rows:
+            invoice_row = known.get(row.invoice_number)
+            if invoice_row is None:
+                continue
+            wanted = row.open_cents if _is_open(row) else 0
+            invoice = db.session.get(Invoice, invoice_row.id)
+            if invoice.case_id is None:
+                if wanted <= 0:
+                    continue
+                # A historic invoice handed over again as open: it joins the debtor's case.
+                invoice.case_id = self.case_ids[row.debtor_code]
+                db.session.flush()
+            case = db.session.get(Case, invoice.case_id)
+            now_open = current_open.get(invoice.id, 0)
+            target = max(wanted, 0)  # a known credit note is not re-booked
+            if target == now_open:
+                continue
+            if not case.is_open:
+                # A closed case is reopened only through its status machine, not by a file.
+                continue
+            book_adjustment(
+                case,
+                invoice,
+                target - now_open,
+                booked_on=self.today,
+                source=EntrySource.HANDOFF,
+                description=f"Openstaand bedrag gewijzigd in overdracht #{row.row}",
+            )
+            if row.paid_on and invoice.paid_on is None:
+                invoice.paid_on = row.paid_on
+            self.report.invoices_changed += 1
 
 
 def _debtor_kind(row: InvoiceRow, client: Client) -> str:
@@ -367,101 +680,15 @@ def _debtor_kind(row: InvoiceRow, client: Client) -> str:
     ).value
 
 
-_TIMEZONES = {"BE": "Europe/Brussels", "DE": "Europe/Berlin", "FR": "Europe/Paris"}
+def _update_known_debtors(rows: Mapping[int, InvoiceRow], now: datetime) -> None:
+    """Take over contact details the file gives and the agency does not have, or has older.
 
-
-def _upsert_debtors(
-    client: Client, handoff: Handoff, rows: list[InvoiceRow], now: datetime, report: Report
-) -> dict[str, int]:
-    """Insert new debtors, fill in changed details of known ones; return code -> id."""
-    first: dict[str, InvoiceRow] = {}
-    for row in rows:
-        first.setdefault(row.debtor_code, row)
-    existing = _existing_debtors(client.id, first)
-    report.debtors_known = len(existing)
-    report.debtors_new = len(first) - len(existing)
-
-    new = [r for code, r in first.items() if code not in existing]
-    bulk.insert_rows(
-        Debtor.__table__,
-        (
-            "client_id",
-            "debtor_code",
-            "kind",
-            "name",
-            "contact_name",
-            "street",
-            "postcode",
-            "city",
-            "country",
-            "email",
-            "phone",
-            "language",
-            "timezone",
-            "kvk_number",
-            "vat_number",
-            "iban",
-            "consent_email",
-            "consent_sms",
-            "vulnerable",
-            "handoff_id",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            (
-                client.id,
-                r.debtor_code,
-                _debtor_kind(r, client),
-                r.debtor_name,
-                r.contact_name,
-                r.street,
-                r.postcode,
-                r.city,
-                r.country,
-                r.email,
-                r.phone,
-                r.language or "nl",
-                _TIMEZONES.get(r.country, "Europe/Amsterdam"),
-                r.kvk_number,
-                r.vat_number,
-                r.iban,
-                True,
-                True,
-                False,
-                handoff.id,
-                now,
-                now,
-            )
-            for r in new
-        ),
-    )
-    if existing:
-        _update_known_debtors(client, [first[c] for c in existing], now)
-    ids = dict(existing)
-    if new:
-        # One pass over what this handoff added; IN-lists right after a bulk insert would
-        # be planned on stale statistics.
-        ids.update(
-            (code, debtor_id)
-            for debtor_id, code in db.session.execute(
-                sa.select(Debtor.id, Debtor.debtor_code).where(
-                    Debtor.client_id == client.id, Debtor.handoff_id == handoff.id
-                )
-            )
-        )
-    return ids
-
-
-def _update_known_debtors(client: Client, rows: list[InvoiceRow], now: datetime) -> None:
-    """Take over contact details the file gives and the agency does not have, or has older."""
-    by_code = {r.debtor_code: r for r in rows}
-    for chunk in _chunks(sorted(by_code)):
-        debtors = db.session.scalars(
-            sa.select(Debtor).where(Debtor.client_id == client.id, Debtor.debtor_code.in_(chunk))
-        )
+    ``rows`` holds the first row of each known debtor, by the debtor's id.
+    """
+    for chunk in _chunks(sorted(rows)):
+        debtors = db.session.scalars(sa.select(Debtor).where(bulk.one_of(Debtor.id, chunk)))
         for debtor in debtors:
-            row = by_code[debtor.debtor_code]
+            row = rows[debtor.id]
             changed = {
                 name: getattr(row, name)
                 for name in _DEBTOR_DETAILS
@@ -483,126 +710,9 @@ def _update_known_debtors(client: Client, rows: list[InvoiceRow], now: datetime)
     db.session.flush()
 
 
-def _open_cases(
-    client: Client,
-    handoff: Handoff,
-    rows: list[InvoiceRow],
-    debtor_ids: Mapping[str, int],
-    known: Mapping[str, _KnownInvoice],
-    today: date,
-    now: datetime,
-) -> dict[str, int]:
-    """Return debtor code -> open case id, opening a case for debtors with open invoices."""
-    needing = {r.debtor_code: r for r in rows if _is_open(r)}
-    open_cases = dict(
-        db.session.execute(
-            sa.select(Case.debtor_id, Case.id).where(
-                Case.client_id == client.id, Case.closed_on.is_(None)
-            )
-        ).all()
-    )
-    missing = [code for code in needing if debtor_ids[code] not in open_cases]
-    references = unused_references(len(missing))
-    bulk.insert_rows(
-        Case.__table__,
-        (
-            "client_id",
-            "debtor_id",
-            "reference",
-            "segment",
-            "status",
-            "priority_score",
-            "next_action_on",
-            "opened_on",
-            "status_changed_at",
-            "created_at",
-        ),
-        (
-            (
-                client.id,
-                debtor_ids[code],
-                ref,
-                _segment(needing[code], client),
-                "new",
-                0,
-                today,
-                today,
-                now,
-                now,
-            )
-            for code, ref in zip(missing, references, strict=True)
-        ),
-    )
-    if missing:
-        open_cases = dict(
-            db.session.execute(
-                sa.select(Case.debtor_id, Case.id).where(
-                    Case.client_id == client.id, Case.closed_on.is_(None)
-                )
-            ).all()
-        )
-        audit.record("handoff.cases_opened", handoff, client_id=client.id, count=len(missing))
-    return {code: open_cases[debtor_ids[code]] for code in needing}
-
-
 def _segment(row: InvoiceRow, client: Client) -> str:
     kind = _debtor_kind(row, client)
     return Segment.B2C.value if kind == DebtorKind.PERSON.value else Segment.B2B.value
-
-
-def _insert_invoices(
-    client: Client,
-    handoff: Handoff,
-    rows: list[InvoiceRow],
-    debtor_ids: Mapping[str, int],
-    case_ids: Mapping[str, int],
-    now: datetime,
-) -> dict[str, int]:
-    """Insert the invoices the agency does not have yet; return number -> id."""
-    bulk.insert_rows(
-        Invoice.__table__,
-        (
-            "client_id",
-            "debtor_id",
-            "case_id",
-            "number",
-            "invoice_date",
-            "due_date",
-            "amount_cents",
-            "currency",
-            "paid_before_handoff_cents",
-            "reminders_sent",
-            "paid_on",
-            "description",
-            "handoff_id",
-            "created_at",
-        ),
-        (
-            (
-                client.id,
-                debtor_ids[r.debtor_code],
-                case_ids[r.debtor_code] if _is_open(r) else None,
-                r.invoice_number,
-                r.invoice_date,
-                r.due_date,
-                r.amount_cents,
-                r.currency,
-                _paid_before(r),
-                r.reminders_sent,
-                r.paid_on,
-                r.description,
-                handoff.id,
-                now,
-            )
-            for r in rows
-        ),
-    )
-    ids: dict[str, int] = {}
-    for number, invoice_id in db.session.execute(
-        sa.select(Invoice.number, Invoice.id).where(Invoice.handoff_id == handoff.id)
-    ):
-        ids[number] = invoice_id
-    return ids
 
 
 def _paid_before(row: InvoiceRow) -> int:
@@ -610,68 +720,6 @@ def _paid_before(row: InvoiceRow) -> int:
     if row.amount_cents <= 0:
         return 0
     return max(0, row.amount_cents - max(row.open_cents, 0))
-
-
-def _credit_notes(
-    client: Client,
-    rows: list[InvoiceRow],
-    case_ids: Mapping[str, int],
-    invoice_ids: Mapping[str, int],
-    today: date,
-    report: Report,
-) -> None:
-    """Book open credit notes against the principal of their debtor's case."""
-    for row in rows:
-        if _is_open(row) and row.open_cents < 0:
-            case = db.session.get(Case, case_ids[row.debtor_code])
-            invoice = db.session.get(Invoice, invoice_ids[row.invoice_number])
-            book_credit_note(
-                case, invoice, -row.open_cents, booked_on=today, source=EntrySource.HANDOFF
-            )
-            report.credit_notes += 1
-
-
-def _changes_to_known(
-    client: Client,
-    rows: list[InvoiceRow],
-    known: Mapping[str, _KnownInvoice],
-    current_open: Mapping[int, int],
-    case_ids: Mapping[str, int],
-    today: date,
-    report: Report,
-) -> None:
-    """A known invoice whose open amount changed gets an adjustment, never a silent overwrite."""
-    for row in rows:
-        invoice_row = known.get(row.invoice_number)
-        if invoice_row is None:
-            continue
-        wanted = row.open_cents if _is_open(row) else 0
-        invoice = db.session.get(Invoice, invoice_row.id)
-        if invoice.case_id is None:
-            if wanted <= 0:
-                continue
-            # A historic invoice handed over again as open: it joins the debtor's case.
-            invoice.case_id = case_ids[row.debtor_code]
-            db.session.flush()
-        case = db.session.get(Case, invoice.case_id)
-        now_open = current_open.get(invoice.id, 0)
-        target = max(wanted, 0)  # a known credit note is not re-booked
-        if target == now_open:
-            continue
-        if not case.is_open:
-            # A closed case is reopened only through its status machine, not by a file.
-            continue
-        book_adjustment(
-            case,
-            invoice,
-            target - now_open,
-            booked_on=today,
-            source=EntrySource.HANDOFF,
-            description=f"Openstaand bedrag gewijzigd in overdracht #{row.row}",
-        )
-        if row.paid_on and invoice.paid_on is None:
-            invoice.paid_on = row.paid_on
-        report.invoices_changed += 1
 
 
 def row_errors_as_csv_rows(errors: Iterable[RowError | Mapping[str, Any]]) -> Iterator[list[str]]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from operator import methodcaller
+from pathlib import Path
+from typing import IO, BinaryIO
 
 import python_calamine
 
@@ -74,18 +76,24 @@ def sha256_hex(data: bytes) -> str:
 
 
 def read_table(
-    data: bytes, filename: str, *, max_xlsx_uncompressed: int = 200 * 1024 * 1024
+    source: bytes | Path, filename: str, *, max_xlsx_uncompressed: int = 200 * 1024 * 1024
 ) -> Table:
-    """Read an uploaded CSV or XLSX file into its header and rows; raise FileRejected."""
-    if not data:
+    """Read an uploaded CSV or XLSX file into its header and rows; raise FileRejected.
+
+    ``source`` is the file's content or its path; a CSV file on disk is read as a stream, so a
+    large one is never held in memory whole.
+    """
+    head = _head(source, _SNIFF_BYTES)
+    if not head:
         raise FileRejected("The file is empty.")
     extension = filename.rpartition(".")[2].casefold() if "." in filename else ""
-    if data.startswith(_OLE_MAGIC):
+    if head.startswith(_OLE_MAGIC):
         raise FileRejected(
             "This is a password-protected workbook or an old Excel 97-2003 (.xls) file. "
             "Remove the password, or save it as .xlsx or CSV, and upload it again."
         )
-    if data.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        data = source if isinstance(source, bytes) else source.read_bytes()
         return _read_xlsx(data, max_uncompressed=max_xlsx_uncompressed)
     if extension in ("xlsx", "xlsm"):
         raise FileRejected("This file is not a valid .xlsx workbook; it may be damaged.")
@@ -93,46 +101,66 @@ def read_table(
         raise FileRejected(
             f"A .{extension} file cannot be read; save it as .xlsx or CSV and upload it again."
         )
-    return _read_csv(data)
+    return _read_csv(source, head)
+
+
+def _head(source: bytes | Path, size: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[:size]
+    with source.open("rb") as f:
+        return f.read(size)
+
+
+def _open_binary(source: bytes | Path) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
 
 
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes) -> Table:
-    encoding = _csv_encoding(data)
-    head = codecs.getincrementaldecoder(encoding)().decode(data[:_SNIFF_BYTES])
-    delimiter = _sniff_delimiter(head)
+def _read_csv(source: bytes | Path, head: bytes) -> Table:
+    encoding, quoted = _csv_encoding(source, head)
+    text_head = codecs.getincrementaldecoder(encoding)().decode(head)
+    delimiter = _sniff_delimiter(text_head)
 
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    stream = io.TextIOWrapper(_open_binary(source), encoding=encoding, newline="")
     records: Iterable[list[str]]
-    if encoding != "utf-16" and b'"' not in data:
+    if encoding != "utf-16" and not quoted:
         # Without quotes csv.reader would split exactly like this, only slower.
         records = map(methodcaller("split", delimiter), map(_strip_newline, stream))
     else:
         records = csv.reader(stream, delimiter=delimiter, skipinitialspace=True)
-    return _table(records, kind="csv")
+    return _table(_closing(records, stream), kind="csv")
 
 
-def _csv_encoding(data: bytes) -> str:
-    """Return the codec that decodes the whole file: UTF-8 (with or without BOM), else cp1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"  # Excel's "Unicode text" export
-    elif b"\x00" in data:
-        raise FileRejected(
-            "This file contains binary data, not text; upload a CSV or .xlsx export."
-        )
-    else:
-        encoding = "utf-8-sig"
-    for candidate in (encoding, "cp1252") if encoding == "utf-8-sig" else (encoding,):
+def _closing(records: Iterable[list[str]], stream: IO) -> Iterator[list[str]]:
+    """Yield the records and close the file after the last one."""
+    with stream:
+        yield from records
+
+
+def _csv_encoding(source: bytes | Path, head: bytes) -> tuple[str, bool]:
+    """Return the codec that decodes the whole file (UTF-8 with or without BOM, else cp1252)
+    and whether the file holds any quote character."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", True  # Excel's "Unicode text" export
+    quoted = False
+    for candidate in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(candidate)()
         try:
-            for start in range(0, len(data), _CHUNK):
-                decoder.decode(data[start : start + _CHUNK])
+            with _open_binary(source) as f:
+                while chunk := f.read(_CHUNK):
+                    if b"\x00" in chunk:
+                        raise FileRejected(
+                            "This file contains binary data, not text; "
+                            "upload a CSV or .xlsx export."
+                        )
+                    quoted = quoted or b'"' in chunk
+                    decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        return candidate
+        return candidate, quoted
     raise FileRejected(
         "The text in this file could not be read (it is not UTF-8 or Windows-1252). "
         "Export it again as CSV (UTF-8) or .xlsx."

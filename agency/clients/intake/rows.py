@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import islice
-from operator import is_not, itemgetter, le, lt, ne
+from operator import itemgetter, le, lt, ne
 
 import phonenumbers
 import schwifty
@@ -645,16 +645,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_rows(table: Table, mapping: ColumnMapping, *, default_country: str = "NL") -> ParseResult:
+def parse_rows(
+    table: Table,
+    mapping: ColumnMapping,
+    *,
+    default_country: str = "NL",
+    sink: Callable[[list[InvoiceRow]], object] | None = None,
+) -> ParseResult:
     """Check every row of the table under the column mapping; return rows and row errors.
 
-    Consumes ``table.rows``.
+    Consumes ``table.rows``. With a ``sink``, the rows that pass are handed to it a chunk at a
+    time, in file order, instead of being collected in the result: a large file then never
+    has all its rows in memory at once.
     """
     at_field = {name: index for index, name in mapping.columns.items()}
     missing = [name for name in REQUIRED if name not in at_field]
     if missing:
         raise FileRejected(_missing_columns_message(missing))
-    parser = _FileParser(table.headers, at_field, default_country)
+    parser = _FileParser(table.headers, at_field, default_country, sink)
     rows = iter(table.rows)
     with _collector_paused():
         while chunk := list(islice(rows, _CHUNK_ROWS)):
@@ -667,6 +675,9 @@ def parse_rows(table: Table, mapping: ColumnMapping, *, default_country: str = "
 # took a third less time than a loop per row. Small chunks stay in the CPU cache between passes;
 # at 4096 rows the same code was slower than the loop per row.
 _CHUNK_ROWS = 64
+# Normalised debtor details are remembered for this many debtors at a time (files list a
+# debtor's invoices together, so the latest ones are what is asked for).
+_DETAILS_KEPT = 20_000
 _first = itemgetter(0)
 _second = itemgetter(1)
 
@@ -678,7 +689,13 @@ class _FileParser:
     ``max``, ``map``) and only then finds the rows, so a clean chunk costs little.
     """
 
-    def __init__(self, headers: list[str], at_field: dict[str, int], default_country: str):
+    def __init__(
+        self,
+        headers: list[str],
+        at_field: dict[str, int],
+        default_country: str,
+        sink: Callable[[list[InvoiceRow]], object] | None = None,
+    ):
         self.headers = headers
         self.width = width = len(headers)
         self.at_field = at_field
@@ -686,6 +703,7 @@ class _FileParser:
         self.at = {name: at_field.get(name, width) for name in FIELDS}
         self.default_country = default_country
         self.result = ParseResult()
+        self.sink = sink or self.result.rows.extend
         self.errors: list[tuple[int, int, str]] = []  # (row, column index, message)
         self.money_at = tuple(at_field[name] for name in _MONEY_FIELDS if name in at_field)
         self.others_at = tuple(i for i in at_field.values() if i not in self.money_at)
@@ -695,9 +713,14 @@ class _FileParser:
         # A debtor's details repeat on each of its invoices: each variant is normalised once.
         self.details_of: dict[tuple[str, ...], tuple[tuple[str | None, ...], list]] = {}
         self.latest_by_code: dict[str, tuple[tuple[str, ...], tuple]] = {}
-        # Whole-file checks compare with the first row that passed its own checks.
-        self.first_invoice: dict[str, InvoiceRow] = {}
-        self.first_name: dict[str, tuple[str, int]] = {}
+        # Whole-file checks compare with the first row that passed its own checks. They hold
+        # something of every invoice and debtor of the file, so they hold little: per invoice
+        # number one int (see `_fingerprints`), per debtor its number, first name and row.
+        self.first_invoice: dict[str, int] = {}
+        self.ordinal: dict[str, int] = {}  # debtor number -> its place in the lists below
+        self.codes: list[str] = []
+        self.first_names: list[str] = []
+        self.first_rows: list[int] = []
         self.last: tuple[int, list[str]] | None = None
 
     def feed(self, chunk: list[tuple[int, list[str]]]) -> None:
@@ -912,6 +935,9 @@ class _FileParser:
                         [(self.at_field[name], message) for name, message in named],
                     )
                 found[i] = known
+            if len(self.latest_by_code) > _DETAILS_KEPT:
+                self.latest_by_code.clear()
+                self.details_of.clear()
             self.latest_by_code.update(
                 zip(columns[self.at["debtor_code"]], zip(raw, found, strict=True), strict=True)
             )
@@ -926,30 +952,48 @@ class _FileParser:
         """One invoice number, one invoice; one debtor number, one name. Keep what passes."""
         numbers, codes, names = fields[0], fields[1], fields[2]
         invoice_numbers = fields[3 + len(DEBTOR_FIELDS)]
-        firsts = list(map(self.first_invoice.setdefault, invoice_numbers, rows))
-        first_names = list(map(self.first_name.setdefault, codes, zip(names, numbers, strict=True)))
+        ordinals = self._ordinals(codes, names, numbers)
+        prints = _fingerprints(numbers, ordinals, fields)
+        firsts = list(map(self.first_invoice.setdefault, invoice_numbers, prints))
         dropped: set[int] = set()
-        if any(map(is_not, firsts, rows)):
-            for j in [
-                j
-                for j, (first, row) in enumerate(zip(firsts, rows, strict=True))
-                if first is not row
-            ]:
+        if firsts != prints:
+            for j in [j for j, first in enumerate(firsts) if first != prints[j]]:
                 dropped.add(j)  # an identical second row adds nothing: the first is kept
-                if message := _duplicate_problem(rows[j], firsts[j]):
+                if message := _duplicate_problem(
+                    invoice_numbers[j], prints[j], firsts[j], self.codes
+                ):
                     self.errors.append((numbers[j], self.at["invoice_number"], message))
-        if any(map(ne, map(_first, first_names), names)):
+        first_names = list(map(self.first_names.__getitem__, ordinals))
+        if any(map(ne, first_names, names)):
             for j in [
                 j
                 for j, (seen, name) in enumerate(zip(first_names, names, strict=True))
-                if seen[0] != name and _plain(seen[0]) != _plain(name)
+                if seen != name and _plain(seen) != _plain(name)
             ]:
                 dropped.add(j)
-                message = _other_name(codes[j], first_names[j])
+                seen = (first_names[j], self.first_rows[ordinals[j]])
+                message = _other_name(codes[j], seen)
                 self.errors.append((numbers[j], self.at["debtor_name"], message))
         if dropped:
             rows = [row for j, row in enumerate(rows) if j not in dropped]
-        self.result.rows.extend(rows)
+        if rows:
+            self.sink(rows)
+
+    def _ordinals(
+        self, codes: Sequence[str], names: Sequence[str], numbers: list[int]
+    ) -> list[int]:
+        """Number the debtors in order of appearance; note each one's first name and row."""
+        ordinals = list(map(self.ordinal.get, codes))
+        if None in ordinals:
+            for j in [j for j, known in enumerate(ordinals) if known is None]:
+                ordinal = self.ordinal.get(codes[j])
+                if ordinal is None:
+                    ordinal = self.ordinal[codes[j]] = len(self.codes)
+                    self.codes.append(codes[j])
+                    self.first_names.append(names[j])
+                    self.first_rows.append(numbers[j])
+                ordinals[j] = ordinal
+        return ordinals
 
     def finish(self) -> ParseResult:
         """Apply the end-of-file rule for totals and return the sorted result."""
@@ -1043,17 +1087,35 @@ def _date_message(text: str, what: str) -> str:
     return f"{text!r} is not a date; expected e.g. {DATE_EXAMPLE}"
 
 
-def _duplicate_problem(row: InvoiceRow, first: InvoiceRow) -> str | None:
+def _fingerprints(numbers: list[int], ordinals: list[int], fields: list) -> list[int]:
+    """Pack what the duplicate check compares of each row into one int.
+
+    From the high bits down: the debtor's ordinal (exact), 20 bits of the amount's hash, 24 bits
+    of the hash of all the row's other values, and the row number. Two rows of one invoice
+    number are then told apart by the first three parts; equal hashes of unequal values (about
+    one in 2**44 for a repeated invoice number) would take a changed row for a repeated one.
+    """
+    amounts = fields[6 + len(DEBTOR_FIELDS)]
+    details = map(hash, zip(*fields[1:], strict=True))
+    return [
+        ordinal << 76 | (hash(amount) & 0xFFFFF) << 56 | (detail & 0xFFFFFF) << 32 | number
+        for number, ordinal, amount, detail in zip(numbers, ordinals, amounts, details, strict=True)
+    ]
+
+
+_ROW_BITS = 0xFFFFFFFF
+
+
+def _duplicate_problem(invoice: str, this: int, first: int, codes: list[str]) -> str | None:
     """Say how a second row with the same invoice number differs from the first; None if not."""
-    if row.debtor_code != first.debtor_code:
-        return (
-            f"invoice {row.invoice_number!r} is also on row {first.row}, "
-            f"for another debtor ({first.debtor_code})"
-        )
-    if row.amount_cents != first.amount_cents:
-        return f"invoice {row.invoice_number!r} is also on row {first.row}, with another amount"
-    if any(getattr(row, name) != getattr(first, name) for name in _INVOICE_FIELDS):
-        return f"invoice {row.invoice_number!r} is also on row {first.row}, with other details"
+    row = first & _ROW_BITS
+    if this >> 76 != first >> 76:
+        other = codes[first >> 76]
+        return f"invoice {invoice!r} is also on row {row}, for another debtor ({other})"
+    if this >> 56 != first >> 56:
+        return f"invoice {invoice!r} is also on row {row}, with another amount"
+    if this >> 32 != first >> 32:
+        return f"invoice {invoice!r} is also on row {row}, with other details"
     return None
 
 
