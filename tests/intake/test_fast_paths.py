@@ -97,3 +97,33 @@ def test_email_fast_path_agrees_with_email_validator(local: str, domain: str) ->
 def test_email_fast_path_answers_the_usual_addresses() -> None:
     for address in ("debiteur12@voorbeeld.nl", "Jan.de.Vries@Bedrijf.COM", "info+factuur@a-b.be"):
         assert _plain_email(address) == address.lower()
+
+
+def _excel_text(value: float) -> str:
+    """Excel's 15 significant digits, written out in full (the slow way, for comparison)."""
+    from decimal import Decimal
+
+    text = format(Decimal(format(value, ".15g")), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@settings(max_examples=5000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e14, max_value=1e14),
+        st.integers(-10**9, 10**9).map(lambda cents: cents / 100),
+        st.decimals(min_value=-10**6, max_value=10**6, places=4).map(float),
+    )
+)
+@example(0.1 + 0.2)
+@example(1234.5)
+@example(-0.0001)
+def test_spreadsheet_numbers_read_as_excel_shows_them(value: float) -> None:
+    from agency.clients.intake.reader import cell_text
+
+    if value.is_integer():
+        assert cell_text(value) == str(int(value))
+    else:
+        assert cell_text(value) == _excel_text(value)

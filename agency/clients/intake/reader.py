@@ -212,7 +212,7 @@ def _read_xlsx(data: bytes, *, max_uncompressed: int) -> Table:
         ) from None
     except python_calamine.CalamineError as error:
         raise FileRejected(f"The workbook cannot be read; it may be damaged ({error}).") from None
-    return _table((list(map(cell_text, row)) for row in raw_rows), kind="xlsx")
+    return _table(map(_row_texts, raw_rows), kind="xlsx")
 
 
 def _check_zip(data: bytes, *, max_uncompressed: int) -> None:
@@ -286,6 +286,11 @@ def _unpacked_size(data: bytes, member: zipfile.ZipInfo, *, cap: int) -> int | N
     return size
 
 
+def _row_texts(row: list[object]) -> list[str]:
+    # Most cells are texts: those skip the call.
+    return [value.strip() if type(value) is str else cell_text(value) for value in row]
+
+
 def cell_text(value: object) -> str:
     """Write a spreadsheet value as the text a person would have typed in a CSV.
 
@@ -301,6 +306,9 @@ def cell_text(value: object) -> str:
             return ""
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
+        text = repr(value)  # the shortest text that reads back as this float
+        if "e" not in text and len(text) - text.startswith("-") - 1 <= _EXCEL_DIGITS:
+            return text  # at most 15 digits: what Excel shows, no rounding to do
         text = format(Decimal(format(value, f".{_EXCEL_DIGITS}g")), "f")
         if "." in text:
             text = text.rstrip("0").rstrip(".")
