@@ -146,14 +146,18 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_jobs(app: Flask) -> None:
-    from agency.cases.tasks import resume_paused_cases
+    from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
     from agency.clients.tasks import fail_stalled_handoffs
+    from agency.contact_log.tasks import check_arrangements, settle_promises
 
     jobs.init_app(
         app,
         periodic=[
             jobs.Periodic(resume_paused_cases, cron="5 * * * *"),
             jobs.Periodic(fail_stalled_handoffs, cron="*/5 * * * *"),
+            jobs.Periodic(settle_promises, cron="20 * * * *"),
+            jobs.Periodic(check_arrangements, cron="25 * * * *"),
+            jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
         ],
     )
 
