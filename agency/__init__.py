@@ -88,12 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     from agency.auth.views import bp as auth_bp
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
-    from agency.portal import handoffs  # noqa: F401 - adds the handoff pages to the portal
+    from agency.contact_log.views import bp as contact_log_bp
+    from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(contact_log_bp)
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(portal_bp, url_prefix="/portal")

@@ -17,7 +17,7 @@ from agency.modeling import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from agency.auth.models import User
-    from agency.cases.models import Invoice
+    from agency.cases.models import Case, Debtor, Invoice
 
 
 class Channel(enum.Enum):
@@ -236,6 +236,8 @@ class PaymentTermAgreement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agent: Mapped[User | None] = relationship()
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    debtor: Mapped[Debtor] = relationship()
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["case_id", "client_id"], ["cases.id", "cases.client_id"]),
@@ -281,6 +283,7 @@ class Dispute(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship()
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
     files: Mapped[list[DisputeFile]] = relationship(
         back_populates="dispute", order_by="DisputeFile.id"
     )

@@ -597,3 +597,38 @@ def book_credit(
         actor=actor,
     )
 
+
+
+def record_contact(
+    case: Case,
+    *,
+    channel: Channel,
+    outcome: Outcome,
+    note: str | None,
+    duration_seconds: int | None,
+    next_action_on: date,
+    today: date,
+    promise: tuple[int, date] | None = None,
+    payment_term: tuple[int, int] | None = None,
+    actor: User | None = None,
+) -> ContactEntry:
+    """Log a contact together with what came of it: a promise (amount, date) or a shorter
+    payment term (old days, new days)."""
+    entry = log_contact(
+        case,
+        channel=channel,
+        outcome=outcome,
+        note=note,
+        duration_seconds=duration_seconds,
+        next_action_on=next_action_on,
+        today=today,
+        actor=actor,
+    )
+    if outcome is Outcome.PROMISE and promise is not None:
+        record_promise(case, promise[0], promise[1], today=today, contact=entry, actor=actor)
+        case.next_action_on = next_action_on
+    if outcome is Outcome.PAYMENT_TERM and payment_term is not None:
+        record_payment_term(
+            case, payment_term[0], payment_term[1], today=today, contact=entry, actor=actor
+        )
+    return entry
