@@ -51,7 +51,7 @@ class AmountFilterField(StringField):
             try:
                 self.cents = parse_eur(text, str(get_locale() or "nl"))
             except AmountError as error:
-                raise ValueError(_l("Enter an amount such as 1.234,56.")) from error
+                raise ValidationError(_l("Enter an amount such as 1.234,56.")) from error
 
 
 @dataclass(frozen=True)

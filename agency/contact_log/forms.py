@@ -7,7 +7,14 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from agency.cases.forms import choices
@@ -35,9 +42,9 @@ class AmountField(StringField):
             try:
                 self.cents = parse_eur(text, _locale())
             except AmountError as error:
-                raise ValueError(_l("Enter an amount such as 1.234,56.")) from error
+                raise ValidationError(_l("Enter an amount such as 1.234,56.")) from error
             if self.cents <= 0:
-                raise ValueError(_l("Enter an amount above zero."))
+                raise ValidationError(_l("Enter an amount above zero."))
 
 
 class ContactForm(FlaskForm):
