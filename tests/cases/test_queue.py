@@ -218,8 +218,10 @@ def test_page_ten_through_the_page(client, login_as, many_cases, monkeypatch):
     path = "/queue?scope=unassigned"
     for _ in range(9):
         html = client.get(path).get_data(as_text=True)
-        path = re.search(r'href="([^"]+)" data-testid="next-page"', html).group(1).replace(
-            "&amp;", "&"
+        path = (
+            re.search(r'href="([^"]+)" data-testid="next-page"', html)
+            .group(1)
+            .replace("&amp;", "&")
         )
     html = client.get(path).get_data(as_text=True)
     references = re.findall(r'/cases/(\d+)">', html)
