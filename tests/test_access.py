@@ -33,6 +33,8 @@ REALMS = {
     "contact_log.decline_arrangement": "post-only",
     "contact_log.record_dispute": "post-only",
     "contact_log.dispute_file": "staff",
+    "contact_log.call": "post-only",
+    "contact_log.send_sms": "post-only",
     "clients.index": "staff",
     "clients.detail": "staff",
     "sandbox.index": "supervisor",

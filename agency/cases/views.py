@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,12 +34,19 @@ from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
 from agency.clients.models import Client, Segment
 from agency.contact_log import queries as work_queries
-from agency.contact_log.forms import ArrangementForm, ContactForm, DisputeForm, PlainForm
+from agency.contact_log.forms import (
+    ArrangementForm,
+    ContactForm,
+    DisputeForm,
+    PlainForm,
+    SmsForm,
+)
+from agency.contact_log.operations import phone_refusal
 from agency.errors import AgencyError
 from agency.extensions import db
 from agency.formatting import STATUS_LABELS
 from agency.ledger.queries import invoice_open_principal
-from agency.modeling import today
+from agency.modeling import today, utcnow
 
 bp = Blueprint("cases", __name__)
 bp.before_request(require_staff)
@@ -277,6 +293,13 @@ def render_case_page(case: Case, status: int = 200, **forms):
             dispute_form=dispute,
             assign_form=assign_form,
             plain_form=PlainForm(formdata=None),
+            sms_form=SmsForm(formdata=None),
+            phone_refusal=phone_refusal(
+                case,
+                utcnow(),
+                sms=False,
+                extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+            ),
             is_supervisor=current_user.role in SUPERVISORS,
             today=day,
         ),

@@ -23,7 +23,7 @@ from agency.contact_log.models import Channel, DisputeReason, Outcome
 from agency.money import AmountError, parse_eur
 
 LOGGED_CHANNELS = [c for c in Channel if c is not Channel.PORTAL]
-LOGGED_OUTCOMES = [o for o in Outcome if o is not Outcome.SENT]
+LOGGED_OUTCOMES = [o for o in Outcome if o not in (Outcome.SENT, Outcome.DIALLED)]
 
 
 def _locale() -> str:
@@ -125,3 +125,7 @@ class ResolveDisputeForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """No fields: the form exists for its CSRF token (approve, decline)."""
+
+
+class SmsForm(FlaskForm):
+    body = TextAreaField(_l("Text message"), validators=[DataRequired(), Length(max=320)])

@@ -33,6 +33,7 @@ OUTCOME_LABELS = {
     Outcome.PAYMENT_TERM: _l("Shorter payment term agreed"),
     Outcome.CALLBACK: _l("Callback requested"),
     Outcome.SENT: _l("Sent"),
+    Outcome.DIALLED: _l("Call placed"),
 }
 PROMISE_STATUS_LABELS = {
     PromiseStatus.OPEN: _l("open"),

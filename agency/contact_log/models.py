@@ -42,6 +42,7 @@ class Outcome(enum.Enum):
     PAYMENT_TERM = "payment_term"
     CALLBACK = "callback"
     SENT = "sent"  # an SMS, e-mail or letter that went out
+    DIALLED = "dialled"  # a click-to-call was placed; the agent logs how it went
 
 
 class ContactEntry(db.Model):
@@ -60,6 +61,8 @@ class ContactEntry(db.Model):
     agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     provider_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The agent's request behind a call or SMS sent by a job: a second run sends nothing.
+    request_key: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_entries.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -129,9 +132,7 @@ class Promise(db.Model):
         ),
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
         sa.CheckConstraint("promised_on >= made_on", name="promised_not_before_made"),
-        sa.CheckConstraint(
-            "(status = 'open') = (settled_on IS NULL)", name="settled_iff_not_open"
-        ),
+        sa.CheckConstraint("(status = 'open') = (settled_on IS NULL)", name="settled_iff_not_open"),
     )
 
 

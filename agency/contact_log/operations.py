@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from rq import Retry
 
 from agency import audit
 from agency.auth.models import Role, User
@@ -74,6 +75,7 @@ def log_contact(
     occurred_at: datetime | None = None,
     corrects: ContactEntry | None = None,
     provider_id: str | None = None,
+    request_key: str | None = None,
     today: date,
     actor: User | None = None,
 ) -> ContactEntry:
@@ -93,6 +95,7 @@ def log_contact(
         occurred_at=occurred_at or utcnow(),
         corrects_id=corrects.id if corrects else None,
         provider_id=provider_id,
+        request_key=request_key,
     )
     db.session.add(entry)
     if next_action_on is not None and case.is_open:
@@ -510,8 +513,10 @@ def record_dispute(
     db.session.add(dispute)
     db.session.flush()
     for upload, content_type in zip(files, types, strict=True):
-        relative = Path("disputes") / str(case.client_id) / (
-            f"{dispute.id}-{secrets.token_hex(8)}{Path(upload.filename).suffix.lower()}"
+        relative = (
+            Path("disputes")
+            / str(case.client_id)
+            / (f"{dispute.id}-{secrets.token_hex(8)}{Path(upload.filename).suffix.lower()}")
         )
         target = upload_root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -598,7 +603,6 @@ def book_credit(
     )
 
 
-
 def record_contact(
     case: Case,
     *,
@@ -632,3 +636,70 @@ def record_contact(
             case, payment_term[0], payment_term[1], today=today, contact=entry, actor=actor
         )
     return entry
+
+
+# --- calls and SMS -------------------------------------------------------------------------------
+
+SMS_MAX_LENGTH = 320
+
+
+def phone_refusal(case: Case, moment: datetime, *, sms: bool, extra_days=()) -> str | None:
+    """Say why the debtor cannot be phoned or texted now, or None when they can."""
+    from agency.contact_log.hours import contact_refusal
+
+    debtor = case.debtor
+    if not debtor.phone:
+        return "the debtor has no phone number"
+    if sms and not debtor.consent_sms:
+        return "the debtor does not want SMS"
+    return contact_refusal(debtor.country, debtor.timezone, moment, extra_days)
+
+
+def request_call(case: Case, *, now: datetime, extra_days=(), actor: User | None = None) -> str:
+    """Ask for a click-to-call to the debtor; it is placed by a job once the request commits.
+    Refused outside the legal calling hours of the debtor's country. Returns the request key."""
+    from agency import jobs
+    from agency.contact_log import tasks
+
+    refusal = phone_refusal(case, now, sms=False, extra_days=extra_days)
+    if refusal:
+        raise WorkError(f"not now: {refusal}")
+    key = secrets.token_hex(16)
+    audit.record("call.requested", case, actor=actor, request=key)
+    jobs.enqueue(
+        tasks.place_call,
+        case.id,
+        actor.id if actor else None,
+        key,
+        retry=Retry(max=2, interval=[10, 60]),
+        timeout=30,
+    )
+    return key
+
+
+def request_sms(
+    case: Case, body: str, *, now: datetime, extra_days=(), actor: User | None = None
+) -> str:
+    """Ask for an SMS to the debtor; a job sends it once the request commits. Refused outside
+    the legal hours or without the debtor's consent. Returns the request key."""
+    from agency import jobs
+    from agency.contact_log import tasks
+
+    body = (body or "").strip()
+    if not body or len(body) > SMS_MAX_LENGTH:
+        raise WorkError(f"an SMS has 1 to {SMS_MAX_LENGTH} characters")
+    refusal = phone_refusal(case, now, sms=True, extra_days=extra_days)
+    if refusal:
+        raise WorkError(f"not now: {refusal}")
+    key = secrets.token_hex(16)
+    audit.record("sms.requested", case, actor=actor, request=key)
+    jobs.enqueue(
+        tasks.send_sms,
+        case.id,
+        body,
+        actor.id if actor else None,
+        key,
+        retry=Retry(max=3, interval=[10, 60, 300]),
+        timeout=30,
+    )
+    return key

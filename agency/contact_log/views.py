@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,13 @@ from agency.cases.models import Case, Invoice
 from agency.cases.views import render_case_page
 from agency.clients.operations import upload_dir
 from agency.contact_log import operations
-from agency.contact_log.forms import ArrangementForm, ContactForm, DisputeForm, PlainForm
+from agency.contact_log.forms import (
+    ArrangementForm,
+    ContactForm,
+    DisputeForm,
+    PlainForm,
+    SmsForm,
+)
 from agency.contact_log.models import (
     Arrangement,
     Channel,
@@ -27,7 +33,7 @@ from agency.contact_log.models import (
 )
 from agency.errors import AgencyError
 from agency.extensions import db
-from agency.modeling import today
+from agency.modeling import today, utcnow
 
 bp = Blueprint("contact_log", __name__)
 bp.before_request(require_staff)
@@ -184,3 +190,47 @@ def send_dispute_file(dispute: Dispute, file_id: int):
 @bp.route("/disputes/<int:dispute_id>/files/<int:file_id>")
 def dispute_file(dispute_id: int, file_id: int):
     return send_dispute_file(staff_get(Dispute, dispute_id), file_id)
+
+
+@bp.route("/cases/<int:case_id>/call", methods=["POST"])
+def call(case_id: int):
+    case = staff_get(Case, case_id)
+    if PlainForm().validate_on_submit():
+        try:
+            operations.request_call(
+                case,
+                now=utcnow(),
+                extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+                actor=current_user,
+            )
+        except AgencyError as error:
+            db.session.rollback()
+            flash(_("Not called: %(reason)s", reason=str(error)), "error")
+        else:
+            db.session.commit()
+            flash(_("Your phone rings first, then the debtor's. Log the outcome below."), "success")
+    return _back(case_id, "log")
+
+
+@bp.route("/cases/<int:case_id>/sms", methods=["POST"])
+def send_sms(case_id: int):
+    case = staff_get(Case, case_id)
+    form = SmsForm()
+    if not form.validate_on_submit():
+        flash(_("Write a text of at most 320 characters."), "error")
+        return _back(case_id, "log")
+    try:
+        operations.request_sms(
+            case,
+            form.body.data,
+            now=utcnow(),
+            extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+            actor=current_user,
+        )
+    except AgencyError as error:
+        db.session.rollback()
+        flash(_("Not sent: %(reason)s", reason=str(error)), "error")
+    else:
+        db.session.commit()
+        flash(_("The text message is on its way."), "success")
+    return _back(case_id, "timeline")

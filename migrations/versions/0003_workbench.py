@@ -55,12 +55,13 @@ def upgrade():
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.Enum('call_out', 'call_in', 'sms_out', 'sms_in', 'email_out', 'email_in', 'letter', 'portal', name='contact_channel', native_enum=False, create_constraint=True), nullable=False),
-    sa.Column('outcome', sa.Enum('reached', 'no_answer', 'voicemail', 'wrong_number', 'promise', 'dispute', 'refused', 'payment_term', 'callback', 'sent', name='contact_outcome', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('outcome', sa.Enum('reached', 'no_answer', 'voicemail', 'wrong_number', 'promise', 'dispute', 'refused', 'payment_term', 'callback', 'sent', 'dialled', name='contact_outcome', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('duration_seconds', sa.Integer(), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('occurred_at', sa.DateTime(), nullable=False),
     sa.Column('provider_id', sa.String(length=64), nullable=True),
+    sa.Column('request_key', sa.String(length=32), nullable=True),
     sa.Column('corrects_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('duration_seconds IS NULL OR duration_seconds >= 0', name=op.f('ck_contact_entries_duration_not_negative')),
@@ -69,7 +70,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contact_entries_client_id_clients')),
     sa.ForeignKeyConstraint(['corrects_id'], ['contact_entries.id'], name=op.f('fk_contact_entries_corrects_id_contact_entries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_entries')),
-    sa.UniqueConstraint('provider_id', name=op.f('uq_contact_entries_provider_id'))
+    sa.UniqueConstraint('provider_id', name=op.f('uq_contact_entries_provider_id')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_contact_entries_request_key'))
     )
     with op.batch_alter_table('contact_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_entries_case_id_occurred_at'), ['case_id', 'occurred_at'], unique=False)
