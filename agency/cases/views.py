@@ -41,10 +41,11 @@ from agency.contact_log.forms import (
     PlainForm,
     SmsForm,
 )
+from agency.contact_log.labels import OUTCOME_LABELS
 from agency.contact_log.operations import phone_refusal
 from agency.errors import AgencyError
 from agency.extensions import db
-from agency.formatting import STATUS_LABELS
+from agency.formatting import STATUS_LABELS, datetime_nl
 from agency.ledger.queries import invoice_open_principal
 from agency.modeling import today, utcnow
 
@@ -264,6 +265,13 @@ def render_case_page(case: Case, status: int = 200, **forms):
         contact.next_action_on.data = day + timedelta(days=1)
         contact.term_old_days.data = work_queries.usual_term_days(case.debtor_id)
         contact.term_new_days.data = case.client.new_payment_term_days
+    contact.corrects.choices = choices(
+        [("", _("No, a new contact"))]
+        + [
+            (c.id, f"{datetime_nl(c.occurred_at)} · {OUTCOME_LABELS[c.outcome]}")
+            for c in work.contacts[:20]
+        ]
+    )
     sheet = queries.case_sheet(case)
     arrangement = forms.get("arrangement_form") or ArrangementForm(formdata=None)
     if "arrangement_form" not in forms:

@@ -26,6 +26,10 @@ LOGGED_CHANNELS = [c for c in Channel if c is not Channel.PORTAL]
 LOGGED_OUTCOMES = [o for o in Outcome if o not in (Outcome.SENT, Outcome.DIALLED)]
 
 
+def _int_or_none(value) -> int | None:
+    return None if value in (None, "", "None") else int(value)
+
+
 def _locale() -> str:
     return str(get_locale() or "nl")
 
@@ -68,6 +72,9 @@ class ContactForm(FlaskForm):
     )
     term_new_days = IntegerField(
         _l("New payment term (days)"), validators=[Optional(), NumberRange(min=1, max=365)]
+    )
+    corrects = SelectField(
+        _l("Corrects an earlier entry"), coerce=_int_or_none, validate_choice=False
     )
 
     def validate(self, extra_validators=None) -> bool:

@@ -614,10 +614,11 @@ def record_contact(
     today: date,
     promise: tuple[int, date] | None = None,
     payment_term: tuple[int, int] | None = None,
+    corrects: ContactEntry | None = None,
     actor: User | None = None,
 ) -> ContactEntry:
     """Log a contact together with what came of it: a promise (amount, date) or a shorter
-    payment term (old days, new days)."""
+    payment term (old days, new days). A correction names the entry it corrects."""
     entry = log_contact(
         case,
         channel=channel,
@@ -625,6 +626,7 @@ def record_contact(
         note=note,
         duration_seconds=duration_seconds,
         next_action_on=next_action_on,
+        corrects=corrects,
         today=today,
         actor=actor,
     )

@@ -26,6 +26,7 @@ from agency.contact_log.forms import (
 from agency.contact_log.models import (
     Arrangement,
     Channel,
+    ContactEntry,
     Dispute,
     DisputeFile,
     DisputeReason,
@@ -50,6 +51,11 @@ def log_contact(case_id: int):
     if not form.validate_on_submit():
         return render_case_page(case, 400, contact_form=form)
     outcome = Outcome(form.outcome.data)
+    corrects = None
+    if form.corrects.data is not None:
+        corrects = db.session.get(ContactEntry, form.corrects.data)
+        if corrects is None or corrects.case_id != case.id:
+            abort(404)
     try:
         operations.record_contact(
             case,
@@ -67,6 +73,7 @@ def log_contact(case_id: int):
             payment_term=(form.term_old_days.data, form.term_new_days.data)
             if outcome is Outcome.PAYMENT_TERM
             else None,
+            corrects=corrects,
             actor=current_user,
         )
     except AgencyError as error:

@@ -185,3 +185,30 @@ def test_editing_the_debtor_keeps_a_history(client, login_as, make_case, db):
     assert bad.status_code == 200 and db.session.get(Debtor, debtor.id).phone == "+31612345678"
     timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert 'data-kind="debtor_updated"' in timeline
+
+
+def test_a_correction_through_the_page(client, login_as, make_case, db):
+    case, other = make_case(100_00), make_case(100_00)
+    wrong = log_contact(case, channel=Channel.CALL_OUT, outcome=Outcome.REACHED, today=TODAY)
+    elsewhere = log_contact(other, channel=Channel.CALL_OUT, outcome=Outcome.REACHED, today=TODAY)
+    login_as("agent")
+    token = client.csrf_token(f"/cases/{case.id}")
+    data = {
+        "channel": "call_out",
+        "outcome": "wrong_number",
+        "note": "Not the debtor after all",
+        "next_action_on": (today() + timedelta(days=1)).isoformat(),
+        "csrf_token": token,
+    }
+    foreign = client.post(f"/cases/{case.id}/contacts", data={**data, "corrects": elsewhere.id})
+    assert foreign.status_code == 404
+    response = client.post(f"/cases/{case.id}/contacts", data={**data, "corrects": wrong.id})
+    assert response.status_code == 302
+    rows = db.session.scalars(
+        sa.select(ContactEntry).where(ContactEntry.case_id == case.id).order_by(ContactEntry.id)
+    ).all()
+    assert [(r.outcome, r.corrects_id) for r in rows] == [
+        (Outcome.REACHED, None),
+        (Outcome.WRONG_NUMBER, wrong.id),
+    ]
+    assert "correctie" in client.get(f"/cases/{case.id}").get_data(as_text=True)
