@@ -88,12 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     from agency.auth.views import bp as auth_bp
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
-    from agency.portal import handoffs  # noqa: F401 - adds the handoff pages to the portal
+    from agency.contact_log.views import bp as contact_log_bp
+    from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(contact_log_bp)
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(portal_bp, url_prefix="/portal")
@@ -146,14 +148,18 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_jobs(app: Flask) -> None:
-    from agency.cases.tasks import resume_paused_cases
+    from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
     from agency.clients.tasks import fail_stalled_handoffs
+    from agency.contact_log.tasks import check_arrangements, settle_promises
 
     jobs.init_app(
         app,
         periodic=[
             jobs.Periodic(resume_paused_cases, cron="5 * * * *"),
             jobs.Periodic(fail_stalled_handoffs, cron="*/5 * * * *"),
+            jobs.Periodic(settle_promises, cron="20 * * * *"),
+            jobs.Periodic(check_arrangements, cron="25 * * * *"),
+            jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
         ],
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 ENVIRONMENTS = ("production", "development", "test")
@@ -38,6 +38,14 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_ACCOUNT_SID": get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_FROM": get("TWILIO_FROM") or None,
+        # The agents' line Twilio rings first on a click-to-call.
+        "TWILIO_AGENT_LINE": get("TWILIO_AGENT_LINE") or None,
+        # Extra days without debtor contact that the government designates (ISO dates).
+        "NO_CONTACT_DAYS": [
+            date.fromisoformat(day.strip())
+            for day in get("NO_CONTACT_DAYS", "").split(",")
+            if day.strip()
+        ],
         "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,

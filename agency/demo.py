@@ -17,8 +17,9 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TypeVar
 
 import phonenumbers
@@ -30,11 +31,23 @@ from agency.auth.operations import create_user
 from agency.cases.charges import wik_costs
 from agency.cases.models import Case, CaseStatus, Debtor, DebtorKind, Invoice
 from agency.cases.operations import open_case, pause, transition
+from agency.cases.priority import refresh_priorities
 from agency.clients.models import Client, Segment
+from agency.contact_log.models import Channel, DisputeReason, Outcome, Promise
+from agency.contact_log.operations import (
+    GRACE_DAYS,
+    log_contact,
+    propose_arrangement,
+    record_dispute,
+    record_payment_term,
+    record_promise,
+    settle_promise,
+)
 from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource
 from agency.ledger.operations import book_charge, book_reduction
-from agency.ledger.queries import case_balance
+from agency.ledger.queries import case_balance, invoice_open_principal
+from agency.modeling import AGENCY_TZ
 from agency.modeling import today as local_today
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `flask demo` on purpose
@@ -796,26 +809,108 @@ def _work_case(
         transition(case, CaseStatus.RETURNED, on=event_on, reason=plan.reason)
     elif plan.outcome == "promised":
         promised_on = today + timedelta(days=plan.promise_days)
-        transition(
+        agent = agents[plan.agent] if plan.agent is not None else None
+        contact = log_contact(
             case,
-            CaseStatus.PROMISED,
-            on=event_on,
-            reason=f"betaling toegezegd voor {promised_on.isoformat()}",
+            channel=Channel.CALL_OUT,
+            outcome=Outcome.PROMISE,
+            note="Belooft te betalen na ontvangst salaris",
+            duration_seconds=120 + int(plan.event_fraction * 300),
+            occurred_at=_at(event_on, 10),
+            today=event_on,
+            actor=agent,
         )
-        pause(case, "promise", promised_on)
+        balance = case_balance(case.id).total
+        record_promise(case, balance, promised_on, today=event_on, contact=contact, actor=agent)
         case.next_action_on = promised_on + timedelta(days=1)
     elif plan.outcome == "disputed":
-        transition(case, CaseStatus.DISPUTED, on=event_on, reason=plan.reason)
-        pause(case, "dispute", None)
+        disputed = max(invoices, key=lambda i: i.amount_cents)
+        open_part = invoice_open_principal(case.id).get(disputed.id, 0)
+        if open_part > 0:
+            record_dispute(
+                case,
+                disputed,
+                DisputeReason.OTHER,
+                open_part,
+                note=plan.reason,
+                files=[],
+                upload_root=Path("."),  # no files in the demo
+                today=event_on,
+            )
+        else:
+            transition(case, CaseStatus.DISPUTED, on=event_on, reason=plan.reason)
+            pause(case, "dispute", None)
     elif plan.outcome == "legal":
         transition(case, CaseStatus.LEGAL, on=event_on, reason=plan.reason)
         pause(case, "legal", None)
 
+    if plan.outcome == "dunning" and plan.agent is not None:
+        _work_the_phone(case, plan, client, invoices, agents[plan.agent], last_event, today)
     if case.is_open:
         if plan.outcome != "promised":
             case.next_action_on = max(today + timedelta(days=plan.next_action_offset), last_event)
     else:
         case.next_action_on = None
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), AGENCY_TZ)
+
+
+def _work_the_phone(
+    case: Case,
+    plan: _CasePlan,
+    client: Client,
+    invoices: list[Invoice],
+    agent: User,
+    last_event: date,
+    today: date,
+) -> None:
+    """Give an assigned case in dunning the calls an agent would have made: unanswered calls,
+    sometimes a shorter payment term agreed, a promise that was broken, or a payment plan."""
+    pick = int(plan.event_fraction * 1000) % 10
+    call_on = _between(last_event, today - timedelta(days=1), plan.event_fraction)
+    log_contact(
+        case,
+        channel=Channel.CALL_OUT,
+        outcome=(Outcome.NO_ANSWER, Outcome.VOICEMAIL)[pick % 2],
+        occurred_at=_at(call_on, 9 + pick),
+        today=call_on,
+        actor=agent,
+    )
+    term = invoices[-1].due_date - invoices[-1].invoice_date
+    if pick == 3 and client.new_payment_term_days and client.new_payment_term_days < term.days:
+        contact = log_contact(
+            case,
+            channel=Channel.CALL_IN,
+            outcome=Outcome.PAYMENT_TERM,
+            note="Akkoord met kortere betaaltermijn voor nieuwe facturen",
+            duration_seconds=240,
+            occurred_at=_at(call_on, 15),
+            today=call_on,
+            actor=agent,
+        )
+        record_payment_term(
+            case,
+            term.days,
+            client.new_payment_term_days,
+            today=call_on,
+            contact=contact,
+            actor=agent,
+        )
+    elif pick == 5 and (today - call_on).days > 2 + GRACE_DAYS:
+        # A promise made on that call and not kept: the case is back on top of the queue.
+        balance = case_balance(case.id).total
+        record_promise(case, balance, call_on + timedelta(days=1), today=call_on, actor=agent)
+        promise = db.session.scalar(sa.select(Promise).where(Promise.case_id == case.id))
+        settle_promise(promise, today=today)
+    elif pick == 7 and case.status is CaseStatus.DUNNING:
+        balance = case_balance(case.id).total
+        count = min(3, client.plan_max_instalments)
+        if balance // count >= client.plan_min_instalment_cents:
+            propose_arrangement(
+                case, balance, count, today + timedelta(days=7), today=today, actor=agent
+            )
 
 
 def _load_client_debtors(
@@ -921,5 +1016,6 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
         )
         logins.append((spec.portal_email, Role.CLIENT.value, f"client user of {client.name}"))
         _load_client_debtors(client, plan[spec.code], agents, today)
+    refresh_priorities(None, today)
     db.session.flush()
     return logins

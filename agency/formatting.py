@@ -113,6 +113,9 @@ def init_app(app: Flask) -> None:
         source_label=SOURCE_LABELS.__getitem__,
         handoff_status_label=HANDOFF_STATUS_LABELS.__getitem__,
     )
+    from agency.contact_log.labels import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
     @app.context_processor
     def _labels() -> dict[str, Any]:

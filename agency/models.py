@@ -4,10 +4,26 @@ from agency.audit import AuditEvent
 from agency.auth.models import User
 from agency.cases.models import Case, Debtor, InterestRate, Invoice
 from agency.clients.models import ApiToken, Client, Handoff, HeaderMapping
+from agency.contact_log.models import (
+    Arrangement,
+    ContactEntry,
+    Dispute,
+    DisputeFile,
+    Instalment,
+    PaymentTermAgreement,
+    Promise,
+)
 from agency.ledger.models import Allocation, LedgerEntry
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
+    "Arrangement",
+    "ContactEntry",
+    "Dispute",
+    "DisputeFile",
+    "Instalment",
+    "PaymentTermAgreement",
+    "Promise",
     "Allocation",
     "ApiToken",
     "Handoff",

@@ -22,6 +22,19 @@ REALMS = {
     "cases.dashboard": "staff",
     "cases.index": "staff",
     "cases.detail": "staff",
+    "cases.queue": "staff",
+    "cases.distribute": "supervisor",
+    "cases.reassign": "post-only",
+    "cases.assign": "post-only",
+    "cases.edit_debtor": "staff",
+    "contact_log.log_contact": "post-only",
+    "contact_log.propose_arrangement": "post-only",
+    "contact_log.approve_arrangement": "post-only",
+    "contact_log.decline_arrangement": "post-only",
+    "contact_log.record_dispute": "post-only",
+    "contact_log.dispute_file": "staff",
+    "contact_log.call": "post-only",
+    "contact_log.send_sms": "post-only",
     "clients.index": "staff",
     "clients.detail": "staff",
     "sandbox.index": "supervisor",
@@ -38,6 +51,10 @@ REALMS = {
     "portal.handoff_errors": "portal",
     "portal.api_tokens": "portal",
     "portal.api_token_revoke": "post-only",
+    "portal.disputes": "portal",
+    "portal.dispute": "portal",
+    "portal.dispute_file": "portal",
+    "portal.payment_terms": "portal",
     "api.openapi": "public-api",
     "api.create_handoff": "post-only",
     "api.handoff": "api",
@@ -106,6 +123,28 @@ def _handoff(client, db) -> int:
     return handoff.id
 
 
+def _dispute(case_id: int, db, uploads) -> dict[str, int]:
+    """A dispute with one stored file on the case (for the dispute and file pages)."""
+    from datetime import date
+
+    from agency.cases.models import Case
+    from agency.contact_log.models import DisputeReason
+    from agency.contact_log.operations import UploadedFile, record_dispute
+
+    case = db.session.get(Case, case_id)
+    dispute = record_dispute(
+        case,
+        case.invoices[0],
+        DisputeReason.NOT_DELIVERED,
+        10_00,
+        note=None,
+        files=[UploadedFile("proof.pdf", b"%PDF-1.4 proof")],
+        upload_root=uploads,
+        today=date(2025, 3, 2),
+    )
+    return {"dispute_id": dispute.id, "file_id": dispute.files[0].id}
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -116,17 +155,21 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
         path = tmp_path / "uploads" / str(c.id)
         path.mkdir(parents=True)
         (path / "x.csv").write_text("Debiteurnummer;Naam;Factuurnummer\n1;A;F1\n")
+    own_case = make_case(100_00, client=own).id
+    other_case = make_case(100_00, client=other).id
     return {
         "own": {
             "client_id": own.id,
-            "case_id": make_case(100_00, client=own).id,
+            "case_id": own_case,
+            **_dispute(own_case, db, tmp_path / "uploads"),
             "handoff_id": _handoff(own, db),
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
         },
         "other": {
             "client_id": other.id,
-            "case_id": make_case(100_00, client=other).id,
+            "case_id": other_case,
+            **_dispute(other_case, db, tmp_path / "uploads"),
             "handoff_id": _handoff(other, db),
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,

@@ -82,4 +82,7 @@ def test_periodic_jobs_are_registered(app):
     assert [(p.name, p.cron) for p in periodic] == [
         ("agency.cases.tasks.resume_paused_cases", "5 * * * *"),
         ("agency.clients.tasks.fail_stalled_handoffs", "*/5 * * * *"),
+        ("agency.contact_log.tasks.settle_promises", "20 * * * *"),
+        ("agency.contact_log.tasks.check_arrangements", "25 * * * *"),
+        ("agency.cases.tasks.refresh_case_priorities", "40 * * * *"),
     ]

@@ -5,9 +5,53 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import phonenumbers
 from flask import abort, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from agency.cases.models import CaseStatus
+from agency.cases.operations import EDITABLE_DEBTOR_FIELDS
+from agency.money import AmountError, parse_eur
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into the choices of a select field."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def _int_or_none(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class AmountFilterField(StringField):
+    """An optional amount of euros; `.cents` holds it parsed."""
+
+    cents: int | None = None
+
+    def pre_validate(self, form) -> None:
+        self.cents = None
+        text = (self.data or "").strip()
+        if text:
+            try:
+                self.cents = parse_eur(text, str(get_locale() or "nl"))
+            except AmountError as error:
+                raise ValidationError(_l("Enter an amount such as 1.234,56.")) from error
 
 
 @dataclass(frozen=True)
@@ -36,3 +80,89 @@ class CaseListArgs:
             return cls.parse(request.args)
         except ValueError:
             abort(400)
+
+
+class QueueFilterForm(FlaskForm):
+    """The filters of a work queue, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    scope = HiddenField()
+    client = SelectField(_l("Client"), coerce=_int_or_none, validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    segment = SelectField(
+        _l("Segment"), choices=choices([("", _l("All")), ("b2b", "B2B"), ("b2c", "B2C")])
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=choices(
+            [("", _l("All")), ("nl", "Nederlands"), ("en", "English"), ("fr", "Français")]
+        ),
+    )
+    min_amount = AmountFilterField(_l("Balance from"))
+    max_amount = AmountFilterField(_l("Balance up to"))
+    due = BooleanField(_l("Next action due"))
+    agent = SelectField(_l("Agent"), coerce=_int_or_none, validate_choice=False)
+
+
+class DistributeForm(FlaskForm):
+    agents = SelectMultipleField(_l("Agents"), coerce=int, validators=[DataRequired()])
+    method = RadioField(
+        _l("Distribute by"),
+        choices=choices(
+            [
+                ("count", _l("Number of cases (even out the count per agent)")),
+                ("balance", _l("Balance (even out the amount per agent)")),
+            ]
+        ),
+        default="count",
+    )
+    client = SelectField(_l("Only cases of client"), coerce=_int_or_none, validate_choice=False)
+    limit = IntegerField(
+        _l("At most this many cases (empty: all)"), validators=[Optional(), NumberRange(min=1)]
+    )
+
+
+class AssignForm(FlaskForm):
+    agent = SelectField(_l("Agent"), coerce=_int_or_none, validate_choice=False)
+
+
+class ReassignForm(AssignForm):
+    cases = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired()])
+    next = HiddenField(validators=[Length(max=500)])
+
+
+class DebtorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
+    street = StringField(_l("Street and number"), validators=[Optional(), Length(max=160)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=12)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
+    country = SelectField(
+        _l("Country"), choices=choices([("NL", _l("Netherlands")), ("BE", _l("Belgium"))])
+    )
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    language = SelectField(
+        _l("Language"),
+        choices=choices([("nl", "Nederlands"), ("en", "English"), ("fr", "Français")]),
+    )
+    consent_email = BooleanField(_l("May be e-mailed"))
+    consent_sms = BooleanField(_l("May receive SMS"))
+    vulnerable = BooleanField(_l("Vulnerable debtor (handle with extra care)"))
+
+    def validate_phone(self, field) -> None:
+        """Store phone numbers as E.164, read in the debtor's country."""
+        if not field.data:
+            return
+        try:
+            number = phonenumbers.parse(field.data, self.country.data)
+        except phonenumbers.NumberParseException as error:
+            raise ValidationError(_l("Enter a phone number such as 06 12345678.")) from error
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(_l("Enter a phone number such as 06 12345678."))
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in EDITABLE_DEBTOR_FIELDS}

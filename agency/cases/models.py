@@ -126,6 +126,8 @@ class Case(db.Model):
             postgresql_where=sa.text("closed_on IS NULL"),
         ),
         sa.Index(None, "status", "next_action_on"),
+        # The queues walk cases by priority, then next action (agency/cases/priority.py).
+        sa.Index(None, "priority_score", "next_action_on", "id"),
         sa.CheckConstraint(
             "(status IN ('paid', 'returned', 'written_off')) = (closed_on IS NOT NULL)",
             name="closed_iff_closed_on",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import date
 
@@ -177,3 +178,112 @@ def re_evaluate(case: Case, *, on: date, actor: User | None = None) -> Case:
     elif case.status is CaseStatus.PAID and balance.total > 0:
         transition(case, CaseStatus.DUNNING, on=on, actor=actor, reason="balance owed again")
     return case
+
+
+# --- who works a case ----------------------------------------------------------------------------
+
+
+class DistributionMethod(enum.Enum):
+    COUNT = "count"  # even out the number of open cases per agent
+    BALANCE = "balance"  # even out the open balance per agent
+
+
+def assign(case: Case, agent: User | None, *, actor: User | None = None) -> Case:
+    """Give the case to an agent (None: back to the unassigned queue)."""
+    if not case.is_open:
+        raise CaseError("a closed case is not assigned")
+    if agent is not None and not agent.is_staff:
+        raise CaseError("only agency staff work cases")
+    old = case.assigned_agent_id
+    new = agent.id if agent is not None else None
+    if old != new:
+        case.assigned_agent_id = new
+        db.session.flush()
+        audit.record("case.assigned", case, actor=actor, old=old, new=new)
+    return case
+
+
+def distribute(
+    cases: list[tuple[int, int]],
+    agents: list[User],
+    method: DistributionMethod,
+    *,
+    load: dict[int, tuple[int, int]] | None = None,
+    actor: User | None = None,
+) -> dict[int, list[int]]:
+    """Hand out cases, given as (case id, balance) in queue order, over the agents.
+
+    By count, each case in turn goes to the agent with the fewest open cases; by balance, the
+    largest balances go first, each to the agent with the lowest open balance. `load` is what
+    every agent holds already (open cases, open balance). Returns the case ids per agent id.
+    """
+    if not agents:
+        raise CaseError("choose at least one agent")
+    held = {a.id: list((load or {}).get(a.id, (0, 0))) for a in agents}
+    order = {a.id: i for i, a in enumerate(agents)}
+    given: dict[int, list[int]] = {a.id: [] for a in agents}
+    work = list(cases)
+    if method is DistributionMethod.BALANCE:
+        work.sort(key=lambda c: -c[1])
+    for case_id, balance in work:
+        if method is DistributionMethod.COUNT:
+            agent_id = min(held, key=lambda a: (held[a][0], held[a][1], order[a]))
+        else:
+            agent_id = min(held, key=lambda a: (held[a][1], held[a][0], order[a]))
+        held[agent_id][0] += 1
+        held[agent_id][1] += balance
+        given[agent_id].append(case_id)
+    by_id = {a.id: a for a in agents}
+    for agent_id, case_ids in given.items():
+        for case in db.session.scalars(sa.select(Case).where(Case.id.in_(case_ids))):
+            assign(case, by_id[agent_id], actor=actor)
+    audit.record(
+        "cases.distributed",
+        None,
+        actor=actor,
+        method=method.value,
+        given={str(k): len(v) for k, v in given.items()},
+    )
+    return given
+
+
+# --- the debtor's details ------------------------------------------------------------------------
+
+EDITABLE_DEBTOR_FIELDS = (
+    "name",
+    "contact_name",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "email",
+    "phone",
+    "language",
+    "consent_email",
+    "consent_sms",
+    "vulnerable",
+)
+COUNTRY_TIMEZONES = {"NL": "Europe/Amsterdam", "BE": "Europe/Brussels"}
+
+
+def update_debtor(debtor: Debtor, values: dict, *, actor: User | None = None) -> dict:
+    """Change the debtor's contact details; every change is kept in the audit trail with its old
+    and new value. Returns the changes as {field: [old, new]}."""
+    changes = {}
+    for name in EDITABLE_DEBTOR_FIELDS:
+        if name not in values:
+            continue
+        old, new = getattr(debtor, name), values[name]
+        if isinstance(new, str):
+            new = new.strip() or None
+            if name in ("name", "country", "language") and new is None:
+                raise CaseError(f"{name} cannot be empty")
+        if old != new:
+            setattr(debtor, name, new)
+            changes[name] = [old, new]
+    if "country" in changes:
+        debtor.timezone = COUNTRY_TIMEZONES.get(debtor.country, debtor.timezone)
+    if changes:
+        db.session.flush()
+        audit.record("debtor.updated", debtor, actor=actor, changes=changes)
+    return changes

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from agency.auth.models import User
+from agency.auth.models import Role, User
 from agency.cases.models import Case, CaseStatus, Debtor, InterestKind, InterestRate, Invoice
-from agency.clients.models import Client
+from agency.clients.models import Client, Segment
 from agency.extensions import db
 from agency.ledger.models import EntryKind, LedgerEntry
 from agency.ledger.queries import Balance, case_balance, invoice_open_principal
@@ -202,3 +203,226 @@ def payment_history(debtor_id: int) -> list[Invoice]:
             .order_by(Invoice.invoice_date.desc())
         )
     )
+
+
+# --- the work queues ---------------------------------------------------------------------------
+
+# Cases waiting on something else (a promise, a plan, the client, a bailiff) leave the queues
+# until that ends; a status filter brings them back into view.
+QUEUE_STATUSES = (CaseStatus.NEW, CaseStatus.DUNNING)
+
+
+class QueueScope(enum.Enum):
+    MINE = "mine"
+    TEAM = "team"
+    UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What narrows a queue; every field is optional."""
+
+    client_id: int | None = None
+    status: CaseStatus | None = None
+    segment: Segment | None = None
+    language: str | None = None
+    min_cents: int | None = None
+    max_cents: int | None = None
+    due_only: bool = False
+    agent_id: int | None = None  # team queue: one agent's cases
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """The keyset position after the last row of a page: score, next action, id."""
+
+    score: int
+    next_action_on: date | None
+    id: int
+
+    def encode(self) -> str:
+        day = self.next_action_on.isoformat() if self.next_action_on else "-"
+        return f"{self.score}_{day}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> QueueCursor:
+        """Read a cursor back; raise ValueError on anything else."""
+        score, day, case_id = text.split("_")
+        return cls(int(score), None if day == "-" else date.fromisoformat(day), int(case_id))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A line of a work queue."""
+
+    id: int
+    reference: str
+    client_name: str
+    debtor_name: str
+    language: str
+    status: CaseStatus
+    segment: str
+    priority_score: int
+    next_action_on: date | None
+    balance_cents: int
+    agent_name: str | None
+    overdue: bool
+
+    @property
+    def cursor(self) -> QueueCursor:
+        return QueueCursor(self.priority_score, self.next_action_on, self.id)
+
+
+def balance_column():
+    """The ledger total of the case in the enclosing query, as a correlated subquery."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0))
+        .where(LedgerEntry.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+def _after(cursor: QueueCursor):
+    """Rows after `cursor` in the order: score descending, next action ascending (empty last),
+    id ascending."""
+    if cursor.next_action_on is None:
+        same_score = sa.and_(Case.next_action_on.is_(None), Case.id > cursor.id)
+    else:
+        same_score = sa.or_(
+            Case.next_action_on > cursor.next_action_on,
+            Case.next_action_on.is_(None),
+            sa.and_(Case.next_action_on == cursor.next_action_on, Case.id > cursor.id),
+        )
+    return sa.or_(
+        Case.priority_score < cursor.score,
+        sa.and_(Case.priority_score == cursor.score, same_score),
+    )
+
+
+def queue_rows(
+    scope: QueueScope,
+    *,
+    today: date,
+    user_id: int | None = None,
+    filters: QueueFilters = QueueFilters(),  # noqa: B008 - frozen, never changed
+    after: QueueCursor | None = None,
+    limit: int = 50,
+) -> list[QueueRow]:
+    """Return one page of a work queue, highest priority first, then earliest next action.
+
+    Keyset pagination: pass the last row's `cursor` as `after` for the next page; every page
+    costs the same, however deep.
+    """
+    balance = balance_column().label("balance")
+    stmt = (
+        sa.select(
+            Case.id,
+            Case.reference,
+            Client.name,
+            Debtor.name,
+            Debtor.language,
+            Case.status,
+            Case.segment,
+            Case.priority_score,
+            Case.next_action_on,
+            balance,
+            User.name,
+        )
+        .join(Client, Client.id == Case.client_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .outerjoin(User, User.id == Case.assigned_agent_id)
+        .order_by(Case.priority_score.desc(), Case.next_action_on.asc().nulls_last(), Case.id)
+        .limit(limit)
+    )
+    if scope is QueueScope.MINE:
+        stmt = stmt.where(Case.assigned_agent_id == user_id)
+    elif scope is QueueScope.UNASSIGNED:
+        stmt = stmt.where(Case.assigned_agent_id.is_(None))
+    else:
+        stmt = stmt.where(Case.assigned_agent_id.is_not(None))
+        if filters.agent_id is not None:
+            stmt = stmt.where(Case.assigned_agent_id == filters.agent_id)
+    if filters.status is not None:
+        stmt = stmt.where(Case.status == filters.status)
+    else:
+        stmt = stmt.where(Case.status.in_(QUEUE_STATUSES))
+    if filters.client_id is not None:
+        stmt = stmt.where(Case.client_id == filters.client_id)
+    if filters.segment is not None:
+        stmt = stmt.where(Case.segment == filters.segment)
+    if filters.language:
+        stmt = stmt.where(Debtor.language == filters.language)
+    if filters.min_cents is not None:
+        stmt = stmt.where(balance_column() >= filters.min_cents)
+    if filters.max_cents is not None:
+        stmt = stmt.where(balance_column() <= filters.max_cents)
+    if filters.due_only:
+        stmt = stmt.where(Case.next_action_on <= today)
+    if after is not None:
+        stmt = stmt.where(_after(after))
+    return [
+        QueueRow(
+            id=r[0],
+            reference=r[1],
+            client_name=r[2],
+            debtor_name=r[3],
+            language=r[4],
+            status=r[5],
+            segment=r[6].value,
+            priority_score=r[7],
+            next_action_on=r[8],
+            balance_cents=int(r[9]),
+            agent_name=r[10],
+            overdue=r[8] is not None and r[8] < today,
+        )
+        for r in db.session.execute(stmt)
+    ]
+
+
+def queue_case_ids(
+    scope: QueueScope, *, today: date, filters: QueueFilters = QueueFilters()  # noqa: B008
+) -> list[tuple[int, int]]:
+    """Return (case id, balance) of every case of a queue, in queue order (for distribution)."""
+    rows: list[tuple[int, int]] = []
+    after = None
+    while True:
+        page = queue_rows(scope, today=today, filters=filters, after=after, limit=1000)
+        rows.extend((r.id, r.balance_cents) for r in page)
+        if len(page) < 1000:
+            return rows
+        after = page[-1].cursor
+
+
+def staff_agents() -> list[User]:
+    """Return the active agents and supervisors who can be given cases, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role.in_([Role.AGENT, Role.SUPERVISOR]), User.is_active_user.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def open_load(agent_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return (open cases, open balance) per agent."""
+    load = {agent_id: (0, 0) for agent_id in agent_ids}
+    balances = (
+        sa.select(LedgerEntry.case_id, sa.func.sum(LedgerEntry.amount_cents).label("balance"))
+        .group_by(LedgerEntry.case_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Case.assigned_agent_id,
+            sa.func.count(Case.id),
+            sa.func.coalesce(sa.func.sum(balances.c.balance), 0),
+        )
+        .outerjoin(balances, balances.c.case_id == Case.id)
+        .where(Case.assigned_agent_id.in_(agent_ids), Case.closed_on.is_(None))
+        .group_by(Case.assigned_agent_id)
+    )
+    for agent_id, count, total in rows:
+        load[agent_id] = (int(count), int(total))
+    return load

@@ -22,3 +22,13 @@ def resume_paused_cases(today: str | None = None) -> int:
         resume(case)
     db.session.commit()
     return len(cases)
+
+
+def refresh_case_priorities(today: str | None = None) -> int:
+    """Recompute the priority score of every open case; return how many scores changed."""
+    from agency.cases.priority import refresh_priorities
+
+    day = date.fromisoformat(today) if today else local_today()
+    changed = refresh_priorities(None, day)
+    db.session.commit()
+    return changed

@@ -1,1 +1,1 @@
-"""Contact log: contact entries, promises, arrangements, payment-term agreements, calls and SMS."""
+"""The agent's work on a case: contact log, promises, payment plans, shorter terms, disputes."""
