@@ -148,12 +148,14 @@ def _register_commands(app: Flask) -> None:
 def _register_jobs(app: Flask) -> None:
     from agency.cases.tasks import resume_paused_cases
     from agency.clients.tasks import fail_stalled_handoffs
+    from agency.letters.tasks import schedule_due_messages
 
     jobs.init_app(
         app,
         periodic=[
             jobs.Periodic(resume_paused_cases, cron="5 * * * *"),
             jobs.Periodic(fail_stalled_handoffs, cron="*/5 * * * *"),
+            jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
         ],
     )
 

@@ -5,6 +5,7 @@ from agency.auth.models import User
 from agency.cases.models import Case, Debtor, InterestRate, Invoice
 from agency.clients.models import ApiToken, Client, Handoff, HeaderMapping
 from agency.ledger.models import Allocation, LedgerEntry
+from agency.letters.models import DunningPolicy, DunningStep, LetterTemplate, Message
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
@@ -16,9 +17,13 @@ __all__ = [
     "Case",
     "Client",
     "Debtor",
+    "DunningPolicy",
+    "DunningStep",
     "InterestRate",
     "Invoice",
     "LedgerEntry",
+    "LetterTemplate",
+    "Message",
     "SandboxRecord",
     "User",
 ]

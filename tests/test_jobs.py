@@ -82,4 +82,5 @@ def test_periodic_jobs_are_registered(app):
     assert [(p.name, p.cron) for p in periodic] == [
         ("agency.cases.tasks.resume_paused_cases", "5 * * * *"),
         ("agency.clients.tasks.fail_stalled_handoffs", "*/5 * * * *"),
+        ("agency.letters.tasks.schedule_due_messages", "*/15 * * * *"),
     ]
