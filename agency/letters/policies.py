@@ -82,7 +82,10 @@ DEFAULT_POLICIES: dict[tuple[Segment, str], tuple[str, tuple[StepSpec, ...]]] = 
     (Segment.B2C, "BE"): (
         "Standaard consument (BE)",
         (
-            StepSpec("Kosteloze herinnering", 1, DUE, "letter,email", K.BE_REMINDER),
+            StepSpec(
+                "Kosteloze herinnering", 1, DUE, "letter,email", K.BE_REMINDER,
+                fourteen_day_letter=True,
+            ),
             # Damages wait for the reminder's 14 days whatever the offset says.
             StepSpec(
                 "Aanmaning met schadevergoeding", 1, PREV, "letter,email", K.BE_DAMAGES,
