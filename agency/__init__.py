@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from agency.auth.views import bp as auth_bp
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
+    from agency.letters.views import bp as letters_bp
     from agency.portal import handoffs  # noqa: F401 - adds the handoff pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
+    app.register_blueprint(letters_bp, url_prefix="/letters")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

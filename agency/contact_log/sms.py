@@ -48,7 +48,12 @@ def send_sms(
     """Send `body` to the E.164 number `to`; return Twilio's message sid (or the sandbox's)."""
     if not sandbox.is_live(current_app, "twilio"):
         row = sandbox.record(
-            "twilio", "sms", body[:255], recipient=to, client_id=client_id, case_id=case_id,
+            "twilio",
+            "sms",
+            body[:255],
+            recipient=to,
+            client_id=client_id,
+            case_id=case_id,
             body=body,
         )
         return SmsResult(provider_id=f"sandbox-{row.id}", sandboxed=True)

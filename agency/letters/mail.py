@@ -78,14 +78,20 @@ def send_mail(
     config = current_app.config
     if not sandbox.is_live(current_app, "mail"):
         sandbox.record(
-            "mail", "email", str(message["Subject"])[:255], recipient=str(message["To"]),
-            client_id=client_id, case_id=case_id,
+            "mail",
+            "email",
+            str(message["Subject"])[:255],
+            recipient=str(message["To"]),
+            client_id=client_id,
+            case_id=case_id,
         )
         return MailResult(provider_id=str(message["Message-ID"]), sandboxed=True)
     try:
         if config["MAIL_USE_SSL"]:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                config["MAIL_SERVER"], config["MAIL_PORT"], timeout=TIMEOUT_SECONDS,
+                config["MAIL_SERVER"],
+                config["MAIL_PORT"],
+                timeout=TIMEOUT_SECONDS,
                 context=ssl.create_default_context(),
             )
         else:

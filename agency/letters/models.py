@@ -105,9 +105,7 @@ class DunningStep(db.Model):
     __tablename__ = "dunning_steps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    policy_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("dunning_policies.id", ondelete="CASCADE")
-    )
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("dunning_policies.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column()
     name: Mapped[str] = mapped_column(sa.String(80))
     offset_days: Mapped[int] = mapped_column()

@@ -425,8 +425,13 @@ def book_step_costs(case: Case, step: DunningStep, today: date) -> int:
         for invoice in overdue:
             amount = _with_vat(B2B_MINIMUM_CENTS, case.client)
             book_charge(
-                case, EntryKind.COST, amount, booked_on=today, source=EntrySource.DUNNING,
-                invoice=invoice, description=f"Vergoeding art. 6:96 lid 4 BW ({invoice.number})",
+                case,
+                EntryKind.COST,
+                amount,
+                booked_on=today,
+                source=EntrySource.DUNNING,
+                invoice=invoice,
+                description=f"Vergoeding art. 6:96 lid 4 BW ({invoice.number})",
             )
             cents += amount
         return cents
@@ -439,11 +444,16 @@ def book_step_costs(case: Case, step: DunningStep, today: date) -> int:
     if cents <= 0:
         return 0
     label = (
-        "Schadevergoeding boek XIX WER" if step.costs is StepCosts.BE_DAMAGES
+        "Schadevergoeding boek XIX WER"
+        if step.costs is StepCosts.BE_DAMAGES
         else "Incassokosten (WIK)"
     )
     book_charge(
-        case, EntryKind.COST, cents, booked_on=today, source=EntrySource.DUNNING,
+        case,
+        EntryKind.COST,
+        cents,
+        booked_on=today,
+        source=EntrySource.DUNNING,
         description=f"{label}, aangekondigd {letter.posted_on or local_day(letter.finished_at)}",
     )
     return cents
@@ -479,14 +489,17 @@ def book_step_interest(case: Case, today: date) -> int:
         principal = open_principal.get(invoice.id, 0)
         if principal <= 0:
             continue
-        accrued = statutory_interest(
-            principal, invoice.due_date + timedelta(days=1), today, kind
-        )
+        accrued = statutory_interest(principal, invoice.due_date + timedelta(days=1), today, kind)
         due = accrued - int(booked.get(invoice.id) or 0)
         if due > 0:
             book_charge(
-                case, EntryKind.INTEREST, due, booked_on=today, source=EntrySource.DUNNING,
-                invoice=invoice, description=f"Wettelijke rente tot {today.isoformat()}",
+                case,
+                EntryKind.INTEREST,
+                due,
+                booked_on=today,
+                source=EntrySource.DUNNING,
+                invoice=invoice,
+                description=f"Wettelijke rente tot {today.isoformat()}",
             )
             total += due
     return total
@@ -561,8 +574,14 @@ def prepare(message: Message, case: Case, *, today: date) -> Prepared:
     return Prepared(message, content, recipient)
 
 
-def mark_sent(message: Message, *, provider_id: str | None, recipient: str | None,
-              content: dict[str, Any], now: datetime) -> Message:
+def mark_sent(
+    message: Message,
+    *,
+    provider_id: str | None,
+    recipient: str | None,
+    content: dict[str, Any],
+    now: datetime,
+) -> Message:
     """Record that the message went out."""
     message.status = MessageStatus.SENT
     message.finished_at = now
@@ -572,14 +591,18 @@ def mark_sent(message: Message, *, provider_id: str | None, recipient: str | Non
     message.last_error = None
     db.session.flush()
     audit.record(
-        "dunning.sent", message, channel=message.channel.value, step=message.step.name,
+        "dunning.sent",
+        message,
+        channel=message.channel.value,
+        step=message.step.name,
         recipient=recipient,
     )
     return message
 
 
-def record_failure(message: Message, error: str, *, now: datetime, final: bool,
-                   retry_in: int = 0) -> Message:
+def record_failure(
+    message: Message, error: str, *, now: datetime, final: bool, retry_in: int = 0
+) -> Message:
     """Give a claimed message back for a later attempt, or mark it failed for good."""
     message.last_error = error[:2000]
     if final:
@@ -631,16 +654,24 @@ def copy_policy_for_client(
         )
     )
     policy = DunningPolicy(
-        client_id=client.id, segment=segment, country=country,
+        client_id=client.id,
+        segment=segment,
+        country=country,
         name=f"{default.name} – {client.name}",
     )
     for step in default.steps:
         policy.steps.append(
             DunningStep(
-                position=step.position, name=step.name, offset_days=step.offset_days,
-                offset_from=step.offset_from, channels=step.channels, template=step.template,
-                costs=step.costs, interest=step.interest,
-                fourteen_day_letter=step.fourteen_day_letter, hand_to_legal=step.hand_to_legal,
+                position=step.position,
+                name=step.name,
+                offset_days=step.offset_days,
+                offset_from=step.offset_from,
+                channels=step.channels,
+                template=step.template,
+                costs=step.costs,
+                interest=step.interest,
+                fourteen_day_letter=step.fourteen_day_letter,
+                hand_to_legal=step.hand_to_legal,
             )
         )
     db.session.add(policy)
@@ -662,8 +693,12 @@ def update_step(step: DunningStep, *, actor: User | None, **fields: Any) -> Dunn
     db.session.flush()
     after = {k: _plain(getattr(step, k)) for k in fields}
     audit.record(
-        "dunning.step_changed", step, actor=actor, client_id=step.policy.client_id,
-        before=before, after=after,
+        "dunning.step_changed",
+        step,
+        actor=actor,
+        client_id=step.policy.client_id,
+        before=before,
+        after=after,
     )
     return step
 
@@ -692,8 +727,13 @@ def customise_template(
         return existing
     text = template_text(client_id, kind, language)
     template = LetterTemplate(
-        client_id=client_id, kind=kind, language=language, subject=text.subject,
-        body=text.body, sms_text=text.sms_text, updated_by_id=actor.id if actor else None,
+        client_id=client_id,
+        kind=kind,
+        language=language,
+        subject=text.subject,
+        body=text.body,
+        sms_text=text.sms_text,
+        updated_by_id=actor.id if actor else None,
     )
     db.session.add(template)
     db.session.flush()
@@ -734,3 +774,69 @@ def check_template(subject: str, body: str, sms_text: str) -> None:
     for source in (subject, body, sms_text):
         render_text(source, SAMPLE_VARIABLES)
 
+
+def update_policy(
+    policy: DunningPolicy, *, name: str, steps: list[dict[str, Any]], actor: User | None
+) -> DunningPolicy:
+    """Change a policy's name and its steps' settings, keeping the legal order of things."""
+    if len(steps) != len(policy.steps):
+        raise DunningError("the number of steps changed meanwhile; reload the page")
+    policy.name = name
+    for step, fields in zip(policy.steps, steps, strict=True):
+        update_step(step, actor=actor, **fields)
+    check_policy(policy)
+    db.session.flush()
+    return policy
+
+
+def check_policy(policy: DunningPolicy) -> None:
+    """Refuse a policy that would charge costs the law does not allow yet."""
+    seen_term_letter = False
+    for step in policy.steps:
+        if step.costs in (StepCosts.WIK, StepCosts.BE_DAMAGES) and not seen_term_letter:
+            raise DunningError(
+                f"step {step.position} charges costs before any step starts the 14-day term"
+            )
+        if step.costs is StepCosts.B2B_MINIMUM and policy.segment is not Segment.B2B:
+            raise DunningError("the EUR 40 minimum without a letter is for B2B only")
+        if step.fourteen_day_letter and step.costs is not StepCosts.NONE:
+            raise DunningError("the 14-day letter itself must be free")
+        if step.fourteen_day_letter:
+            seen_term_letter = True
+
+
+def update_branding(
+    client: Client,
+    *,
+    sender_name: str | None,
+    brand_colour: str,
+    brand_font: str,
+    logo: bytes | None,
+    logo_suffix: str | None,
+    logo_dir: Any,
+    actor: User | None,
+) -> Client:
+    """Change the sender name, colour, font and logo letters of this client carry."""
+    if logo and not (logo.startswith(b"\x89PNG\r\n\x1a\n") or logo.startswith(b"\xff\xd8\xff")):
+        raise DunningError("the logo must be a PNG or JPEG image")
+    client.sender_name = sender_name
+    client.brand_colour = brand_colour
+    client.brand_font = brand_font
+    if logo:
+        from pathlib import Path
+
+        folder = Path(logo_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{client.id}{logo_suffix or '.png'}"
+        (folder / name).write_bytes(logo)
+        client.logo_path = str(Path(folder.name) / name)
+    db.session.flush()
+    audit.record(
+        "client.branding",
+        client,
+        actor=actor,
+        colour=brand_colour,
+        font=brand_font,
+        logo=bool(logo),
+    )
+    return client

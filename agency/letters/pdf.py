@@ -118,8 +118,12 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
     pdf.set_text_color(60, 60, 60)
     pdf.set_x(110)
     pdf.cell(
-        80, 4, _safe(f"{agency['name']} {words['on_behalf']} {creditor['name']}"), align="R",
-        new_x="LEFT", new_y="NEXT",
+        80,
+        4,
+        _safe(f"{agency['name']} {words['on_behalf']} {creditor['name']}"),
+        align="R",
+        new_x="LEFT",
+        new_y="NEXT",
     )
     pdf.set_x(110)
     pdf.cell(80, 4, _safe(agency["address"]), align="R")
@@ -164,19 +168,32 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
     pdf.set_fill_color(235, 238, 242)
     widths = (50, 35, 35, 50)
     for width, label in zip(
-        widths, (words["invoice"], words["invoice_date"], words["due_date"], words["open"]),
+        widths,
+        (words["invoice"], words["invoice_date"], words["due_date"], words["open"]),
         strict=True,
     ):
-        pdf.cell(width, 6, _safe(label), border="B", fill=True, align="R" if width == 50 and
-                 label == words["open"] else "L")
+        pdf.cell(
+            width,
+            6,
+            _safe(label),
+            border="B",
+            fill=True,
+            align="R" if width == 50 and label == words["open"] else "L",
+        )
     pdf.ln()
     pdf.set_font(font, size=9)
     for inv in content["invoices"]:
         pdf.cell(widths[0], 5, _safe(inv["number"]))
         pdf.cell(widths[1], 5, _safe(long_date(inv["invoice_date"], lang)))
         pdf.cell(widths[2], 5, _safe(long_date(inv["due_date"], lang)))
-        pdf.cell(widths[3], 5, _safe(money(inv["open_cents"], lang)), align="R",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            widths[3],
+            5,
+            _safe(money(inv["open_cents"], lang)),
+            align="R",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(2)
     balance = content["balance"]
     costs_label = words["costs"] + (
@@ -192,8 +209,15 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
         pdf.cell(50, 5, _safe(money(cents, lang)), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "B", 10)
     pdf.cell(120, 6, _safe(words["total"]), border="T")
-    pdf.cell(50, 6, _safe(money(balance["total"], lang)), border="T", align="R",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        50,
+        6,
+        _safe(money(balance["total"], lang)),
+        border="T",
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
 
     # How to pay: link, QR code, IBAN and reference.
@@ -206,10 +230,17 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
     pdf.cell(140, 6, _safe(words["how_to_pay"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(font, size=9)
-    pdf.cell(140, 5, _safe(f"{words['pay_online']}: {content['payment_url']}"),
-             link=content["payment_url"], new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        140,
+        5,
+        _safe(f"{words['pay_online']}: {content['payment_url']}"),
+        link=content["payment_url"],
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.multi_cell(
-        140, 5,
+        140,
+        5,
         _safe(
             words["transfer"].format(
                 total=money(balance["total"], lang),
@@ -220,7 +251,8 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
             + " "
             + words["scan"]
         ),
-        new_x="LMARGIN", new_y="NEXT",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.set_y(max(pdf.get_y(), top + 32))
 
@@ -231,7 +263,8 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(font, size=9)
     pdf.multi_cell(
-        0, 5,
+        0,
+        5,
         _safe(
             words["dispute"].format(
                 email=agency["email"],
@@ -240,7 +273,8 @@ def _draw_letter(pdf: _Letter, content: dict[str, Any]) -> None:
                 creditor=creditor["name"],
             )
         ),
-        new_x="LMARGIN", new_y="NEXT",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
 
 

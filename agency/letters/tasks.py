@@ -89,7 +89,8 @@ def _send(prepared: operations.Prepared, case: Case) -> str | None:
         subject=content["subject"],
         text=f"{content['body']}\n\n{content['payment_url']}\n\n{footer}",
         html=mail.html_body(
-            f"{content['body']}\n\n{content['payment_url']}", content["branding"]["colour"],
+            f"{content['body']}\n\n{content['payment_url']}",
+            content["branding"]["colour"],
             footer,
         ),
         sender_name=content["creditor"]["sender_name"],
@@ -111,7 +112,9 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
     if message.channel in (Channel.EMAIL, Channel.SMS):
         debtor = case.debtor
         allowed_at = schedule.next_contact_moment(
-            moment, (debtor.country or "NL").upper(), debtor.timezone or "Europe/Amsterdam",
+            moment,
+            (debtor.country or "NL").upper(),
+            debtor.timezone or "Europe/Amsterdam",
             operations.designated_holidays(),
         )
         if allowed_at != moment:
@@ -153,8 +156,11 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
             raise  # the job backend retries, or keeps the job as failed after the last attempt
         return "failed"
     operations.mark_sent(
-        prepared.message, provider_id=provider_id, recipient=prepared.recipient,
-        content=prepared.content, now=moment,
+        prepared.message,
+        provider_id=provider_id,
+        recipient=prepared.recipient,
+        content=prepared.content,
+        now=moment,
     )
     db.session.commit()
     return "sent"

@@ -123,8 +123,7 @@ FRAME: dict[str, dict[str, str]] = {
         "total": "Total à payer",
         "how_to_pay": "Comment payer",
         "pay_online": "Payer en ligne",
-        "transfer": "Ou virez {total} sur {iban} au nom de {agency} avec la référence "
-        "{reference}.",
+        "transfer": "Ou virez {total} sur {iban} au nom de {agency} avec la référence {reference}.",
         "scan": "Scannez le code QR pour payer.",
         "dispute_title": "Vous contestez ?",
         "dispute": "Contactez-nous dans le délai à {email} ou au {phone} avec notre référence "

@@ -137,8 +137,17 @@ class FakeTwilioHttp(HttpClient):
         self.requests: list[dict] = []
         self.failures = failures
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None,
-                timeout=None, allow_redirects=False):
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
         self.requests.append({"method": method, "uri": uri, "data": dict(data or {})})
         if self.failures > 0:
             self.failures -= 1

@@ -133,7 +133,10 @@ def test_b2b_charges_the_40_euro_minimum_from_the_day_after_the_due_date(
     client = make_client(default_segment=Segment.B2B)
     debtor = make_debtor(client, street="Stationsplein 1", city="Amersfoort", email="ap@x.test")
     case = make_case(
-        500_00, client=client, debtor=debtor, opened_on=date(2025, 3, 5),
+        500_00,
+        client=client,
+        debtor=debtor,
+        opened_on=date(2025, 3, 5),
         due_dates=[date(2025, 3, 10)],
     )
     assert run_day(at(2025, 3, 10, 10)) == 0  # the due date itself: nothing yet
@@ -147,7 +150,10 @@ def test_b2b_minimum_with_vat_declared(db, make_client, make_debtor, make_case, 
     client = make_client(default_segment=Segment.B2B, vat_on_costs=True)
     debtor = make_debtor(client, street="Stationsplein 1", city="Amersfoort")
     case = make_case(
-        500_00, client=client, debtor=debtor, opened_on=date(2025, 3, 5),
+        500_00,
+        client=client,
+        debtor=debtor,
+        opened_on=date(2025, 3, 5),
         due_dates=[date(2025, 3, 10)],
     )
     run_day(at(2025, 3, 11, 10))
@@ -194,7 +200,9 @@ def test_one_message_per_case_step_and_channel(db, b2c_case):
     case = b2c_case()
     created = schedule_only(db, case, at(2025, 3, 20, 10))
     twin = Message(
-        client_id=case.client_id, case_id=case.id, step_id=created[0].step_id,
+        client_id=case.client_id,
+        case_id=case.id,
+        step_id=created[0].step_id,
         channel=created[0].channel,
     )
     db.session.add(twin)
@@ -226,7 +234,10 @@ def test_a_case_that_changed_after_scheduling_gets_nothing(db, b2c_case, change,
     created = schedule_only(db, case, at(2025, 3, 20, 10))
     if change == "paid":
         book_reduction(
-            case, EntryKind.PAYMENT, 3_000_00, booked_on=date(2025, 3, 20),
+            case,
+            EntryKind.PAYMENT,
+            3_000_00,
+            booked_on=date(2025, 3, 20),
             source=EntrySource.BANK,
         )
     elif change == "paused":
@@ -250,8 +261,9 @@ def operations_pause(case):
 
 def test_a_crash_between_claim_and_send_never_sends_twice(db, b2c_case, client, login_as):
     case = b2c_case()
-    email = next(m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel.value ==
-                 "email")
+    email = next(
+        m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel.value == "email"
+    )
     claimed_at = at(2025, 3, 20, 10, 1)
     # A worker claims the message and dies before it sends.
     assert operations.claim(email.id, claimed_at) is True
@@ -266,10 +278,14 @@ def test_a_crash_between_claim_and_send_never_sends_twice(db, b2c_case, client, 
     db.session.refresh(email)
     assert email.status is MessageStatus.FAILED
     assert "interrupted while sending" in email.last_error
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(SandboxRecord).where(SandboxRecord.service ==
-                                                                    "mail")
-    ) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SandboxRecord)
+            .where(SandboxRecord.service == "mail")
+        )
+        == 0
+    )
     login_as("supervisor")
     page = client.get("/letters/").get_data(as_text=True)
     assert "interrupted while sending" in page and case.reference in page
@@ -370,12 +386,15 @@ def test_a_letter_without_a_postal_address_fails_visibly(db, b2c_case, run_day):
 
 def test_retry_intervals_back_off(db, app, b2c_case, free_smtp_port):
     app.config.update(
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=free_smtp_port, MAIL_USE_TLS=False,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=free_smtp_port,
+        MAIL_USE_TLS=False,
         DUNNING_RETRY_INTERVALS=(60, 300),
     )
     case = b2c_case()
-    email = next(m for m in schedule_only(db, case, at(2025, 3, 20, 10))
-                 if m.channel is Channel.EMAIL)
+    email = next(
+        m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel is Channel.EMAIL
+    )
     first = at(2025, 3, 20, 10)
     with pytest.raises(Exception, match="SMTP"):
         dispatch_message(email.id, now=first.isoformat())
