@@ -40,8 +40,11 @@ def letter(app, db, b2c_case):
     app.config.update(AGENCY_REGISTRATION="Justis 123456", AGENCY_IBAN="NL91ABNA0417164300")
     case = b2c_case()
     content = letter_content(
-        case, TemplateKind.FOURTEEN_DAY_LETTER, on=date(2025, 4, 7),
-        term_ends_on=date(2025, 4, 23), stated_costs_cents=425_00,
+        case,
+        TemplateKind.FOURTEEN_DAY_LETTER,
+        on=date(2025, 4, 7),
+        term_ends_on=date(2025, 4, 23),
+        stated_costs_cents=425_00,
     )
     return case, content, letter_pdf(content)
 
@@ -84,7 +87,14 @@ def test_the_letter_renders_to_an_image(letter, tmp_path):
     _, _, data = letter
     (tmp_path / "letter.pdf").write_bytes(data)
     subprocess.run(  # noqa: S603 - fixed arguments
-        ["pdftoppm", "-png", "-r", "50", str(tmp_path / "letter.pdf"), str(tmp_path / "page")],
+        [
+            shutil.which("pdftoppm"),
+            "-png",
+            "-r",
+            "50",
+            str(tmp_path / "letter.pdf"),
+            str(tmp_path / "page"),
+        ],
         check=True,
     )
     assert (tmp_path / "page-1.png").stat().st_size > 10_000
