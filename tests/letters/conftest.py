@@ -24,6 +24,7 @@ from agency.clients.models import Segment
 from agency.contact_log.sms import HTTP_CLIENT_KEY
 from agency.letters.models import Message
 from agency.letters.tasks import schedule_due_messages
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
@@ -180,3 +181,7 @@ def twilio(app) -> FakeTwilioHttp:
 def free_smtp_port() -> int:
     """A port on 127.0.0.1 where nothing listens: every connection is refused."""
     return free_port()
+
+
+# Tests through a real RQ worker exist only where there is a Redis to run them on.
+collect_ignore = [] if REDIS_URL else ["test_dispatch_rq.py"]
