@@ -81,13 +81,15 @@ def _pdf(data: bytes, filename: str, *, inline: bool = True, frame: bool = False
 @bp.route("/")
 def index():
     status_arg = request.args.get("status") or None
+    case_arg = request.args.get("case") or None
     try:
         status = MessageStatus(status_arg) if status_arg else None
+        case_id = int(case_arg) if case_arg else None
     except ValueError:
         abort(400)
     return render_template(
         "letters/index.html",
-        rows=queries.outbox(status=status),
+        rows=queries.outbox(status=status, case_id=case_id),
         counts=queries.status_counts(),
         statuses=list(MessageStatus),
         status=status,

@@ -216,3 +216,15 @@ def test_a_failed_message_is_sent_again_by_a_supervisor(
     db.session.refresh(email)
     assert email.status is MessageStatus.SENT, email.last_error
     assert len(smtp_server.received) == 1
+
+
+def test_the_case_page_leads_to_the_case_messages(client, login_as, db, b2c_case, run_day):
+    case, other = b2c_case(), b2c_case(name="Piet Jansen")
+    run_day(at(2025, 3, 20, 10))
+    login_as("agent")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/letters/?case={case.id}"' in page
+    listing = client.get(f"/letters/?case={case.id}").get_data(as_text=True)
+    assert listing.count(case.reference) == 2 and other.reference not in listing
+    assert client.get("/letters/?case=x").status_code == 400
+    assert client.get("/letters/?status=lost").status_code == 400
