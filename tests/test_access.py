@@ -31,6 +31,7 @@ REALMS = {
     "letters.policies": "supervisor",
     "letters.new_policy": "post-only",
     "letters.policy": "supervisor",
+    "letters.policy_steps": "post-only",
     "letters.templates": "supervisor",
     "letters.new_template": "post-only",
     "letters.template": "supervisor",

@@ -792,6 +792,8 @@ def update_policy(
 def check_policy(policy: DunningPolicy) -> None:
     """Refuse a policy that would charge costs the law does not allow yet."""
     seen_term_letter = False
+    if policy.country == "BE" and policy.steps and policy.steps[0].costs is not StepCosts.NONE:
+        raise DunningError("in Belgium the first reminder is free (Book XIX WER)")
     for step in policy.steps:
         if step.costs in (StepCosts.WIK, StepCosts.BE_DAMAGES) and not seen_term_letter:
             raise DunningError(
@@ -840,3 +842,40 @@ def update_branding(
         logo=bool(logo),
     )
     return client
+
+
+def add_step(policy: DunningPolicy, *, actor: User | None) -> DunningStep:
+    """Append a step to a policy: a free reminder by e-mail 7 days after the previous step."""
+    step = DunningStep(
+        position=len(policy.steps) + 1,
+        name="Herinnering",
+        offset_days=7,
+        offset_from=OffsetFrom.PREVIOUS_STEP,
+        channels=Channel.EMAIL.value,
+        template=TemplateKind.REMINDER,
+        costs=StepCosts.NONE,
+        interest=False,
+        fourteen_day_letter=False,
+        hand_to_legal=False,
+    )
+    policy.steps.append(step)
+    db.session.flush()
+    audit.record("dunning.step_added", step, actor=actor, client_id=policy.client_id)
+    return step
+
+
+def remove_last_step(policy: DunningPolicy, *, actor: User | None) -> None:
+    """Remove a policy's last step, unless messages of it exist (they keep their history)."""
+    if len(policy.steps) <= 1:
+        raise DunningError("a policy keeps at least one step")
+    step = policy.steps[-1]
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Message).where(Message.step_id == step.id)
+    )
+    if used:
+        raise DunningError("messages of this step exist already; change the step instead")
+    audit.record(
+        "dunning.step_removed", policy, actor=actor, client_id=policy.client_id, step=step.name
+    )
+    policy.steps.remove(step)
+    db.session.flush()

@@ -195,7 +195,30 @@ def policy(policy_id: int):
             db.session.commit()
             flash(_("The policy is saved."), "success")
             return redirect(url_for("letters.policy", policy_id=policy.id))
-    return render_template("letters/policy.html", policy=policy, form=form)
+    return render_template("letters/policy.html", policy=policy, form=form, steps_form=PlainForm())
+
+
+@bp.post("/policies/<int:policy_id>/steps")
+@roles_required(*SUPERVISORS)
+def policy_steps(policy_id: int):
+    """Add a step at the end of the policy, or remove its last one."""
+    policy = staff_get(DunningPolicy, policy_id)
+    form = PlainForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("action") == "remove":
+            operations.remove_last_step(policy, actor=current_user)
+        else:
+            operations.add_step(policy, actor=current_user)
+        operations.check_policy(policy)
+    except operations.DunningError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The policy is saved."), "success")
+    return redirect(url_for("letters.policy", policy_id=policy.id))
 
 
 class _Obj:

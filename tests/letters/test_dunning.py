@@ -5,6 +5,7 @@ Amounts and dates are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 import pytest
@@ -402,3 +403,21 @@ def test_retry_intervals_back_off(db, app, b2c_case, free_smtp_port):
     assert email.status is MessageStatus.PENDING
     assert email.send_after == first + timedelta(seconds=60)
     assert dispatch_message(email.id, now=(first + timedelta(seconds=30)).isoformat()) == "not yet"
+
+
+def test_a_concurrent_scheduler_run_makes_nothing_twice(db, app, b2c_case, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="agency.letters.tasks")
+    first, second = b2c_case(), b2c_case(name="Piet Jansen")
+    # Another scheduler run created the first case's messages after this run had looked.
+    created = schedule_only(db, first, at(2025, 3, 20, 10))
+    step = created[0].step
+    monkeypatch.setattr(operations, "next_step", lambda case, policy, today: step)
+    with time_machine.travel(at(2025, 3, 20, 10, 5), tick=False):
+        assert schedule_due_messages() == 2  # the second case's; the first one's were there
+        assert jobs.backend_for(app).wait_idle(30)
+    assert f"case {first.id} was scheduled concurrently" in caplog.text
+    assert [m.id for m in messages(db, first.id)] == [m.id for m in created]
+    assert all(m.status is MessageStatus.SENT for m in messages(db, first.id))
+    assert len(messages(db, second.id)) == 2
+    mails = sa.select(sa.func.count()).select_from(SandboxRecord)
+    assert db.session.scalar(mails.where(SandboxRecord.case_id == first.id)) == 1

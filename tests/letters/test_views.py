@@ -16,6 +16,7 @@ from agency.letters.models import (
     Channel,
     DunningPolicy,
     LetterTemplate,
+    Message,
     MessageStatus,
     StepCosts,
     TemplateKind,
@@ -228,3 +229,60 @@ def test_the_case_page_leads_to_the_case_messages(client, login_as, db, b2c_case
     assert listing.count(case.reference) == 2 and other.reference not in listing
     assert client.get("/letters/?case=x").status_code == 400
     assert client.get("/letters/?status=lost").status_code == 400
+
+
+def test_steps_are_added_and_the_last_removed_unless_used(client, login_as, db, b2c_case, run_day):
+    login_as("supervisor")
+    client.get("/letters/policies")
+    policy = default_b2c(db)
+    html = client.get(f"/letters/policies/{policy.id}").get_data(as_text=True)
+    token = token_of(html)
+    client.post(f"/letters/policies/{policy.id}/steps", data={"csrf_token": token, "action": "add"})
+    db.session.refresh(policy)
+    assert [s.position for s in policy.steps] == [1, 2, 3, 4, 5, 6]
+    assert policy.steps[-1].costs is StepCosts.NONE
+    client.post(
+        f"/letters/policies/{policy.id}/steps", data={"csrf_token": token, "action": "remove"}
+    )
+    db.session.refresh(policy)
+    assert len(policy.steps) == 5
+
+    # A step whose messages exist stays: their history refers to it.
+    case = b2c_case()
+    db.session.add(
+        Message(
+            client_id=case.client_id,
+            case_id=case.id,
+            step_id=policy.steps[-1].id,
+            channel=Channel.LETTER,
+        )
+    )
+    db.session.commit()
+    client.post(
+        f"/letters/policies/{policy.id}/steps", data={"csrf_token": token, "action": "remove"}
+    )
+    page = client.get(f"/letters/policies/{policy.id}").get_data(as_text=True)
+    assert "messages of this step exist already" in page
+    db.session.refresh(policy)
+    assert len(policy.steps) == 5
+
+
+def test_a_belgian_first_reminder_stays_free(client, login_as, db):
+    login_as("supervisor")
+    client.get("/letters/policies")
+    policy = db.session.scalar(
+        sa.select(DunningPolicy).where(
+            DunningPolicy.client_id.is_(None),
+            DunningPolicy.segment == Segment.B2C,
+            DunningPolicy.country == "BE",
+        )
+    )
+    html = client.get(f"/letters/policies/{policy.id}").get_data(as_text=True)
+    data = policy_form(
+        policy, token_of(html), **{"steps-0-costs": "be_damages", "steps-0-fourteen_day_letter": ""}
+    )
+    data.pop("steps-0-fourteen_day_letter")
+    page = client.post(f"/letters/policies/{policy.id}", data=data).get_data(as_text=True)
+    assert "the first reminder is free" in page
+    db.session.refresh(policy)
+    assert policy.steps[0].costs is StepCosts.NONE
