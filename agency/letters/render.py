@@ -10,6 +10,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from agency.errors import AgencyError
+from agency.letters.wording import FRAME
 from agency.money import format_eur
 
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
@@ -45,6 +46,9 @@ def template_variables(content: dict[str, Any]) -> dict[str, str]:
     balance = content["balance"]
     term = content.get("term_ends_on")
     stated = content.get("stated_costs_cents")
+    stated_text = money(stated, lang) if stated is not None else ""
+    if stated and content.get("vat_on_costs"):
+        stated_text += f" ({FRAME[lang]['vat_included']})"
     return {
         "debtor_name": content["debtor"]["name"],
         "creditor": content["creditor"]["name"],
@@ -53,7 +57,7 @@ def template_variables(content: dict[str, Any]) -> dict[str, str]:
         "principal": money(balance["principal"], lang),
         "costs": money(balance["cost"], lang),
         "interest": money(balance["interest"], lang),
-        "stated_costs": money(stated, lang) if stated is not None else "",
+        "stated_costs": stated_text,
         "term_ends_on": long_date(term, lang) if term else "",
         "payment_url": content["payment_url"],
         "sender": content["creditor"]["sender_name"],

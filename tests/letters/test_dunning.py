@@ -123,7 +123,7 @@ def test_costs_carry_vat_only_for_a_client_that_declared_it(db, b2c_case, run_da
         run_day(moment)
     letter = by_step(messages(db, case.id), 3)[Channel.LETTER]
     assert letter.stated_costs_cents == 514_25  # EUR 425 + 21% VAT
-    assert "inclusief btw" not in str(letter.content)  # no costs on the balance yet
+    assert "€\xa0514,25 (inclusief btw)" in letter.content["body"]
     run_day(at(2025, 4, 24, 10))
     assert [e.amount_cents for e in entries(db, case.id, EntryKind.COST)] == [514_25]
 
