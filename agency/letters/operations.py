@@ -190,7 +190,7 @@ def _open_due_dates(case: Case) -> list[date]:
 
 
 def latest_term_letter(case_id: int) -> Message | None:
-    """The most recent sent letter that started a term (the NL 14-day letter, BE reminder)."""
+    """The sent letter that started a term (NL 14-day letter, BE reminder) ending the latest."""
     return db.session.scalar(
         sa.select(Message)
         .where(
@@ -198,7 +198,7 @@ def latest_term_letter(case_id: int) -> Message | None:
             Message.status == MessageStatus.SENT,
             Message.costs_from.is_not(None),
         )
-        .order_by(Message.finished_at.desc(), Message.id.desc())
+        .order_by(Message.costs_from.desc(), Message.id.desc())
         .limit(1)
     )
 
@@ -529,8 +529,9 @@ class Prepared:
     recipient: str | None
 
 
-def prepare(message: Message, case: Case, *, today: date) -> Prepared:
+def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
     """Book what the step charges (once per step), fix the term, render the content."""
+    today = local_day(moment)
     step = message.step
     sibling = _step_sibling_sent(message)
     if sibling is None:
@@ -539,16 +540,13 @@ def prepare(message: Message, case: Case, *, today: date) -> Prepared:
             book_step_interest(case, today)
         if step.hand_to_legal and case.status is not CaseStatus.LEGAL:
             transition(case, CaseStatus.LEGAL, on=today, reason="handed over by the dunning policy")
+    posted_on = schedule.posting_day(moment, designated_holidays())
     if step.fourteen_day_letter:
-        if sibling is not None and sibling.term_ends_on:
-            # One term per letter, whichever channel carried it first.
-            message.term_ends_on = sibling.term_ends_on
-            message.costs_from = sibling.costs_from
-            message.stated_costs_cents = sibling.stated_costs_cents
-        else:
-            term, costs_from, stated = term_of_letter(case, today)
-            message.term_ends_on, message.costs_from = term, costs_from
-            message.stated_costs_cents = stated
+        # Counted from the day the letter is posted, whichever channel goes first: the e-mail
+        # never states an earlier term than the letter.
+        term, costs_from, stated = term_of_letter(case, posted_on)
+        message.term_ends_on, message.costs_from = term, costs_from
+        message.stated_costs_cents = stated
     kind = step.template
     language = letter_language(case)
     recipient: str | None = None
@@ -569,7 +567,7 @@ def prepare(message: Message, case: Case, *, today: date) -> Prepared:
         stated_costs_cents=message.stated_costs_cents,
     )
     if message.channel is Channel.LETTER:
-        message.posted_on = today
+        message.posted_on = posted_on
     db.session.flush()
     return Prepared(message, content, recipient)
 

@@ -73,6 +73,23 @@ def next_nl_working_day(day: date, designated: Iterable[date] = ()) -> date:
     return day
 
 
+# Letters dispatched after this local time go into the next posting day's print batch.
+POSTING_CUTOFF = time(15, 0)
+AGENCY_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def posting_day(moment: datetime, designated: Iterable[date] = ()) -> date:
+    """The day a letter dispatched at `moment` is posted: the print batch it goes into.
+
+    The batch of a day is printed and posted that day, Monday to Friday except holidays; a
+    letter dispatched after the cut-off, on a weekend or on a holiday waits for the next one.
+    Terms are counted from this day, never from an earlier one.
+    """
+    local = moment.astimezone(AGENCY_ZONE)
+    day = local.date() if local.time() < POSTING_CUTOFF else local.date() + timedelta(days=1)
+    return next_nl_working_day(day, designated)
+
+
 def fourteen_day_term(received_on: date, designated: Iterable[date] = ()) -> date:
     """Return the last day of the term of art. 6:96 lid 6 BW for a letter received that day.
 

@@ -127,7 +127,6 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
         return "claimed elsewhere"
     db.session.commit()
 
-    day = moment.astimezone(operations.AGENCY_TZ).date()
     # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
     # and two channels of one step do not book its charges twice.
     db.session.expire_all()
@@ -141,7 +140,7 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
         db.session.commit()
         return "cancelled"
     try:
-        prepared = operations.prepare(message, case, today=day)
+        prepared = operations.prepare(message, case, moment=moment)
         provider_id = _send(prepared, case)
     except (mail.MailFailed, SmsFailed, operations.DunningError) as exc:
         db.session.rollback()

@@ -20,7 +20,7 @@ from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_reduction
 from agency.ledger.queries import case_balance
 from agency.letters import operations
-from agency.letters.models import Channel, Message, MessageStatus
+from agency.letters.models import Channel, Message, MessageStatus, StepCosts
 from agency.letters.policies import ensure_default_policies
 from agency.letters.tasks import dispatch_message, schedule_due_messages
 from agency.sandbox.models import SandboxRecord
@@ -421,3 +421,37 @@ def test_a_concurrent_scheduler_run_makes_nothing_twice(db, app, b2c_case, monke
     assert len(messages(db, second.id)) == 2
     mails = sa.select(sa.func.count()).select_from(SandboxRecord)
     assert db.session.scalar(mails.where(SandboxRecord.case_id == first.id)) == 1
+
+
+def test_a_14_day_letter_made_on_a_saturday_counts_from_mondays_posting(db, b2c_case, run_day):
+    from agency.letters.models import DunningPolicy, DunningStep, OffsetFrom, TemplateKind
+
+    case = b2c_case()
+    policy = DunningPolicy(
+        client_id=case.client_id, segment=Segment.B2C, country="NL", name="Direct de 14-dagenbrief"
+    )
+    policy.steps.append(
+        DunningStep(
+            position=1,
+            name="14-dagenbrief",
+            offset_days=1,
+            offset_from=OffsetFrom.DUE_DATE,
+            channels="letter,email",
+            template=TemplateKind.FOURTEEN_DAY_LETTER,
+            costs=StepCosts.NONE,
+            interest=False,
+            fourteen_day_letter=True,
+            hand_to_legal=False,
+        )
+    )
+    db.session.add(policy)
+    db.session.commit()
+    # Saturday 5 April 2025: the e-mail goes now, the letter into Monday 7 April's batch.
+    # Receipt Wed 9 April (Tue 8 is the first day counted); term to 23 April for both.
+    run_day(at(2025, 4, 5, 10))
+    step = by_step(messages(db, case.id), 1)
+    letter, email = step[Channel.LETTER], step[Channel.EMAIL]
+    assert letter.posted_on == date(2025, 4, 7)
+    assert email.finished_at == at(2025, 4, 5, 10)
+    assert letter.term_ends_on == email.term_ends_on == date(2025, 4, 23)
+    assert letter.costs_from == email.costs_from == date(2025, 4, 24)

@@ -121,3 +121,14 @@ def test_the_next_allowed_moment_skips_the_night_sunday_and_holidays():
     )
     allowed = utc(2025, 6, 10, 12, 0)
     assert schedule.next_contact_moment(allowed, "NL", AMS) == allowed
+
+
+def test_the_posting_day_is_the_next_print_batch_that_goes_out():
+    # Before the 15:00 cut-off on a working day: that day.
+    assert schedule.posting_day(utc(2025, 3, 20, 10, 0)) == date(2025, 3, 20)
+    # After it (16:30 in Amsterdam): the next working day.
+    assert schedule.posting_day(utc(2025, 3, 20, 15, 30)) == date(2025, 3, 21)
+    # Friday 25 April 2025 at 16:00: Saturday is King's Day, then Sunday: Monday 28 April.
+    assert schedule.posting_day(utc(2025, 4, 25, 14, 0)) == date(2025, 4, 28)
+    # A Saturday morning: Monday.
+    assert schedule.posting_day(utc(2025, 4, 5, 8, 0)) == date(2025, 4, 7)
