@@ -561,7 +561,7 @@ def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
     content = letter_content(
         case,
         kind,
-        on=today,
+        on=posted_on if message.channel is Channel.LETTER else today,
         language=language,
         term_ends_on=message.term_ends_on,
         stated_costs_cents=message.stated_costs_cents,

@@ -452,6 +452,18 @@ def test_a_14_day_letter_made_on_a_saturday_counts_from_mondays_posting(db, b2c_
     step = by_step(messages(db, case.id), 1)
     letter, email = step[Channel.LETTER], step[Channel.EMAIL]
     assert letter.posted_on == date(2025, 4, 7)
+    assert letter.content["date"] == "2025-04-07"  # the letter is dated as posted
     assert email.finished_at == at(2025, 4, 5, 10)
     assert letter.term_ends_on == email.term_ends_on == date(2025, 4, 23)
     assert letter.costs_from == email.costs_from == date(2025, 4, 24)
+
+
+def test_messages_whose_dispatch_was_lost_are_sent_by_the_next_run(db, app, b2c_case):
+    case = b2c_case()
+    # Created and committed, but their jobs never reached a worker (a broker outage).
+    created = schedule_only(db, case, at(2025, 3, 20, 10))
+    assert {m.status for m in created} == {MessageStatus.PENDING}
+    with time_machine.travel(at(2025, 3, 20, 10, 15), tick=False):
+        assert schedule_due_messages() == 0
+        assert jobs.backend_for(app).wait_idle(30)
+    assert {m.status for m in messages(db, case.id)} == {MessageStatus.SENT}
