@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from babel import Locale
 from fpdf import FPDF
 
 from agency.letters.render import long_date, money
@@ -35,9 +36,13 @@ ADDRESS_WIDTH = 80.0
 LEFT, RIGHT_EDGE = 20.0, 190.0
 
 
+# Spaces and dashes that CLDR number and date formats use but Windows-1252 lacks.
+_PRINTABLE = str.maketrans({"\u202f": "\xa0", "\u2009": " ", "\u2011": "-", "\u2212": "-"})
+
+
 def _safe(text: str) -> str:
     """Keep text printable in the core fonts' Windows-1252 encoding."""
-    return text.encode("cp1252", "replace").decode("cp1252")
+    return text.translate(_PRINTABLE).encode("cp1252", "replace").decode("cp1252")
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -80,8 +85,10 @@ def _address_lines(debtor: dict[str, Any]) -> list[str]:
     if debtor.get("street"):
         lines.append(debtor["street"])
     lines.append(" ".join(x for x in (debtor.get("postcode"), debtor.get("city")) if x))
-    if debtor.get("country") and debtor["country"] != "NL":
-        lines.append(debtor["country_name"] if debtor.get("country_name") else debtor["country"])
+    country = (debtor.get("country") or "NL").upper()
+    if country != "NL":
+        # Posted in the Netherlands: the destination country last, in capitals, in Dutch.
+        lines.append(Locale("nl").territories.get(country, country).upper())
     return [line for line in lines if line]
 
 

@@ -118,3 +118,18 @@ def test_the_daily_print_batch_holds_the_days_letters(db, b2c_case, run_day, cli
 
 def test_a_batch_of_no_letters_is_still_a_pdf():
     assert print_batch_pdf([]).startswith(b"%PDF")
+
+
+def test_a_french_letter_to_belgium_prints_its_amounts_and_the_country(app, db, b2c_case):
+    case = b2c_case(
+        country="BE", city="Bruxelles", postcode="1000", language="fr", name="Société Générale Ærø"
+    )
+    content = letter_content(case, TemplateKind.REMINDER, on=date(2025, 4, 7))
+    text = full_text(letter_pdf(content))
+    assert "3?000" not in text  # CLDR's narrow no-break space is printable
+    assert "3\xa0000,00\xa0€" in text or "3 000,00 €" in text.replace("\xa0", " ")
+    assert "Société Générale Ærø" in text
+    lines = [r[0] for r in text_positions(letter_pdf(content))]
+    address_end = lines.index("1000 Bruxelles")
+    assert lines[address_end + 1] == "BELGIË"
+    assert "Rappel" in content["subject"] and "Date de facture" in text
