@@ -10,10 +10,10 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from agency.errors import AgencyError
 from agency.sandbox import operations as sandbox
@@ -31,15 +31,31 @@ class MailResult:
     sandboxed: bool
 
 
-def html_body(text: str, colour: str = "#1f4e79", footer: str = "") -> str:
-    """Turn a plain-text letter body into simple, escaped HTML paragraphs."""
+def html_body(
+    text: str,
+    colour: str = "#1f4e79",
+    footer: str = "",
+    link: str | None = None,
+    link_label: str = "",
+) -> str:
+    """Turn a plain-text letter body into simple, escaped HTML paragraphs (and a pay button)."""
     paragraphs = "".join(
-        f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n") if p.strip()
+        f"<p>{escape(p).replace(chr(10), Markup('<br>'))}</p>"
+        for p in text.split("\n\n")
+        if p.strip()
+    )
+    button = (
+        f'<p><a href="{escape(link)}" style="background: {escape(colour)}; color: #fff; '
+        f'padding: 8px 16px; text-decoration: none; border-radius: 4px">{escape(link_label)}</a>'
+        f"</p>"
+        if link
+        else ""
     )
     return (
         '<!doctype html><html><body style="font-family: Helvetica, Arial, sans-serif">'
         f'<div style="border-top: 6px solid {escape(colour)}; padding-top: 12px">{paragraphs}'
-        f'<p style="color: #666; font-size: 12px">{escape(footer)}</p></div></body></html>'
+        f'{button}<p style="color: #666; font-size: 12px">{escape(footer)}</p></div>'
+        "</body></html>"
     )
 
 
@@ -56,12 +72,15 @@ def build_message(
     """Compose the e-mail: plain text with an HTML alternative and the PDF attached."""
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
+    from_name, from_address = parseaddr(config["MAIL_FROM"])
     if sender_name:
-        message["Reply-To"] = config["AGENCY_EMAIL"]
+        # The client's name first, so the debtor recognises whom the claim is about.
+        from_name = f"{sender_name} via {config['AGENCY_NAME']}"
+    message["From"] = formataddr((from_name, from_address))
+    message["Reply-To"] = config["AGENCY_EMAIL"]
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">"))
+    message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if attachment is not None:

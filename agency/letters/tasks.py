@@ -24,6 +24,7 @@ from agency.letters import mail, operations, schedule
 from agency.letters.models import Channel, Message, MessageStatus
 from agency.letters.pdf import letter_pdf
 from agency.letters.policies import ensure_default_policies
+from agency.letters.wording import FRAME
 from agency.modeling import today as local_today
 from agency.modeling import utcnow
 
@@ -89,9 +90,11 @@ def _send(prepared: operations.Prepared, case: Case) -> str | None:
         subject=content["subject"],
         text=f"{content['body']}\n\n{content['payment_url']}\n\n{footer}",
         html=mail.html_body(
-            f"{content['body']}\n\n{content['payment_url']}",
+            content["body"],
             content["branding"]["colour"],
             footer,
+            link=content["payment_url"] if message.channel is Channel.EMAIL else None,
+            link_label=FRAME[content["language"]]["pay_online"],
         ),
         sender_name=content["creditor"]["sender_name"],
         attachment=letter_pdf(content) if message.channel is Channel.EMAIL else None,

@@ -303,6 +303,11 @@ def test_email_goes_through_smtp_with_the_pdf_attached(db, b2c_case, run_day, sm
     html = mail.get_body(("html",)).get_content()
     assert "Jan de Vries" in plain and "Jan de Vries" in html
     assert "/pay/" in plain
+    url = by_step(messages(db, case.id), 1)[Channel.EMAIL].content["payment_url"]
+    assert f'<a href="{url}"' in html and "Online betalen</a>" in html
+    [sender] = mail["From"].addresses
+    assert sender.display_name == "Fietsen B.V. via Agency Incasso B.V."
+    assert sender.addr_spec == "noreply@agency.invalid"
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == f"{case.reference}.pdf"
