@@ -286,3 +286,25 @@ def test_a_belgian_first_reminder_stays_free(client, login_as, db):
     assert "the first reminder is free" in page
     db.session.refresh(policy)
     assert policy.steps[0].costs is StepCosts.NONE
+
+
+def test_every_dunning_form_needs_its_csrf_token(client, login_as, db, b2c_case, run_day):
+    case = b2c_case()
+    login_as("supervisor")
+    client.get("/letters/policies")
+    policy = default_b2c(db)
+    template_page = client.get(f"/letters/templates?client={case.client_id}")
+    assert template_page.status_code == 200
+    posts = [
+        ("/letters/policies/new", {"client_id": case.client_id, "segment": "b2c", "country": "NL"}),
+        (f"/letters/policies/{policy.id}", {"name": "x"}),
+        (f"/letters/policies/{policy.id}/steps", {"action": "add"}),
+        ("/letters/templates/new", {"kind": "reminder", "language": "nl"}),
+        (f"/letters/branding/{case.client_id}", {"brand_colour": "#000000"}),
+        ("/letters/messages/1/retry", {}),
+    ]
+    for path, data in posts:
+        assert client.post(path, data=data).status_code == 400, path
+    db.session.refresh(policy)
+    assert policy.name == "Standaard consument (NL)" and len(policy.steps) == 5
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterTemplate)) == 0
