@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
     from agency.contact_log.views import bp as contact_log_bp
+    from agency.letters.views import bp as letters_bp
     from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contact_log_bp)
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
+    app.register_blueprint(letters_bp, url_prefix="/letters")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
@@ -151,6 +153,7 @@ def _register_jobs(app: Flask) -> None:
     from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
     from agency.clients.tasks import fail_stalled_handoffs
     from agency.contact_log.tasks import check_arrangements, settle_promises
+    from agency.letters.tasks import schedule_due_messages
 
     jobs.init_app(
         app,
@@ -160,6 +163,7 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(settle_promises, cron="20 * * * *"),
             jobs.Periodic(check_arrangements, cron="25 * * * *"),
             jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
+            jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
         ],
     )
 

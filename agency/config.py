@@ -16,6 +16,14 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _ints(value: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in value.split(",") if part.strip())
+
+
+def _dates(value: str) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(part.strip()) for part in value.split(",") if part.strip())
+
+
 def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the settings the environment gives; unset ones get their documented default."""
     env = os.environ if environ is None else environ
@@ -53,6 +61,15 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "AGENCY_REGISTRATION": get("AGENCY_REGISTRATION", "Justis-registratie (not set)"),
         "AGENCY_EMAIL": get("AGENCY_EMAIL", "info@agency.invalid"),
         "AGENCY_PHONE": get("AGENCY_PHONE", "+31 20 000 0000"),
+        "AGENCY_ADDRESS": get("AGENCY_ADDRESS", "Postbus 1000, 1000 AA Amsterdam"),
+        # The client-money account debtors pay to (printed on letters with the case reference).
+        "AGENCY_IBAN": get("AGENCY_IBAN", "NL91ABNA0417164300"),
+        # Where debtors reach the payment page; letters print absolute links under it.
+        "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or base_url).rstrip("/"),
+        # Seconds between attempts to send a dunning e-mail or SMS; one more attempt than items.
+        "DUNNING_RETRY_INTERVALS": _ints(get("DUNNING_RETRY_INTERVALS", "60,300,1800")),
+        # Days the government designates as holidays (Algemene termijnenwet), YYYY-MM-DD.
+        "DESIGNATED_HOLIDAYS": _dates(get("DESIGNATED_HOLIDAYS", "")),
         "SESSION_COOKIE_SECURE": _flag(
             get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")
         ),

@@ -14,6 +14,7 @@ from agency.contact_log.models import (
     Promise,
 )
 from agency.ledger.models import Allocation, LedgerEntry
+from agency.letters.models import DunningPolicy, DunningStep, LetterTemplate, Message
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
@@ -32,9 +33,13 @@ __all__ = [
     "Case",
     "Client",
     "Debtor",
+    "DunningPolicy",
+    "DunningStep",
     "InterestRate",
     "Invoice",
     "LedgerEntry",
+    "LetterTemplate",
+    "Message",
     "SandboxRecord",
     "User",
 ]

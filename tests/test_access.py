@@ -38,6 +38,18 @@ REALMS = {
     "clients.index": "staff",
     "clients.detail": "staff",
     "sandbox.index": "supervisor",
+    "letters.index": "staff",
+    "letters.print_batch": "staff",
+    "letters.retry": "post-only",
+    "letters.policies": "supervisor",
+    "letters.new_policy": "post-only",
+    "letters.policy": "supervisor",
+    "letters.policy_steps": "post-only",
+    "letters.templates": "supervisor",
+    "letters.new_template": "post-only",
+    "letters.template": "supervisor",
+    "letters.template_preview": "supervisor",
+    "letters.branding": "supervisor",
     "portal.home": "portal",
     "portal.cases": "portal",
     "portal.case": "portal",
@@ -145,6 +157,16 @@ def _dispute(case_id: int, db, uploads) -> dict[str, int]:
     return {"dispute_id": dispute.id, "file_id": dispute.files[0].id}
 
 
+def _dunning(client):
+    from agency.clients.models import Segment
+    from agency.letters.models import TemplateKind
+    from agency.letters.operations import copy_policy_for_client, customise_template
+
+    policy = copy_policy_for_client(client, Segment.B2C, "NL", actor=None)
+    template = customise_template(client, TemplateKind.REMINDER, "nl", actor=None)
+    return {"policy_id": policy.id, "template_id": template.id}
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -165,6 +187,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "handoff_id": _handoff(own, db),
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
+            **_dunning(own),
         },
         "other": {
             "client_id": other.id,
@@ -173,6 +196,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "handoff_id": _handoff(other, db),
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,
+            **_dunning(other),
         },
         "users": {
             "agent": make_user(Role.AGENT),

@@ -21,6 +21,7 @@ from agency import jobs
 from agency.cases.operations import pause
 from agency.cases.tasks import resume_paused_cases
 from agency.clients.tasks import fail_stalled_handoffs
+from agency.letters.tasks import schedule_due_messages
 from agency.sandbox.models import SandboxRecord
 from tests import jobfuncs
 from tests.conftest import REDIS_URL
@@ -124,4 +125,5 @@ def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
     assert [(j.func, j.cron) for j in scheduler.get_jobs()] == [
         (resume_paused_cases, "5 * * * *"),
         (fail_stalled_handoffs, "*/5 * * * *"),
+        (schedule_due_messages, "*/15 * * * *"),
     ]

@@ -1,36 +1,54 @@
-"""Sending an SMS to a debtor through Twilio (the only module besides calls.py that uses it).
+"""SMS through Twilio (the only module besides calls.py that imports the twilio SDK).
 
-Without Twilio settings the app runs in sandbox mode: the message is recorded in
-`sandbox_records` and shown on the Integrations page instead of being sent.
+Without TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM the service runs in sandbox
+mode: the message is recorded as a SandboxRecord (shown at /sandbox/) and nothing leaves.
+Tests, and anyone who must route Twilio's HTTP elsewhere, put a `twilio.http.HttpClient` in
+`app.extensions["agency.twilio_http_client"]`; the SDK then sends its requests through it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
-from twilio.rest import Client as TwilioClient
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
-from agency.sandbox.operations import is_live, record
+from agency.errors import AgencyError
+from agency.sandbox import operations as sandbox
 
-TIMEOUT_SECONDS = 10
+HTTP_CLIENT_KEY = "agency.twilio_http_client"
+TIMEOUT_SECONDS = 20
 
 
-def twilio_client() -> TwilioClient:
-    """A Twilio REST client from the settings; tests may give it their own HTTP client."""
+class SmsFailed(AgencyError):
+    """Twilio refused or could not take the message; worth retrying later."""
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    provider_id: str
+    sandboxed: bool
+
+
+def twilio_client() -> Client:
+    """A Twilio REST client from the settings (calls.py places calls with it too)."""
     config = current_app.config
-    http_client = config.get("TWILIO_HTTP_CLIENT")
-    if http_client is None:
-        from twilio.http.http_client import TwilioHttpClient
-
-        http_client = TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-    return TwilioClient(
+    http_client = current_app.extensions.get(HTTP_CLIENT_KEY) or TwilioHttpClient(
+        timeout=TIMEOUT_SECONDS
+    )
+    return Client(
         config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
     )
 
 
-def send_sms(to: str, body: str, *, client_id: int, case_id: int) -> str:
-    """Send `body` to the E.164 number `to`; return the provider's message id."""
-    if not is_live(current_app, "twilio"):
-        row = record(
+def send_sms(
+    to: str, body: str, *, client_id: int | None = None, case_id: int | None = None
+) -> SmsResult:
+    """Send `body` to the E.164 number `to`; return Twilio's message sid (or the sandbox's)."""
+    if not sandbox.is_live(current_app, "twilio"):
+        row = sandbox.record(
             "twilio",
             "sms",
             body[:255],
@@ -39,8 +57,11 @@ def send_sms(to: str, body: str, *, client_id: int, case_id: int) -> str:
             case_id=case_id,
             body=body,
         )
-        return f"sandbox-sms-{row.id}"
-    message = twilio_client().messages.create(
-        to=to, from_=current_app.config["TWILIO_FROM"], body=body
-    )
-    return message.sid
+        return SmsResult(provider_id=f"sandbox-{row.id}", sandboxed=True)
+    try:
+        message = twilio_client().messages.create(
+            to=to, from_=current_app.config["TWILIO_FROM"], body=body
+        )
+    except TwilioException as exc:
+        raise SmsFailed(f"Twilio: {exc}") from exc
+    return SmsResult(provider_id=message.sid, sandboxed=False)

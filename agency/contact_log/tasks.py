@@ -91,7 +91,8 @@ def send_sms(case_id: int, body: str, actor_id: int | None, request_key: str) ->
     case = db.session.get(Case, case_id)
     if _refused_now(case, request_key, sms=True):
         return None
-    provider_id = sms.send_sms(case.debtor.phone, body, client_id=case.client_id, case_id=case.id)
+    sent = sms.send_sms(case.debtor.phone, body, client_id=case.client_id, case_id=case.id)
+    provider_id = sent.provider_id
     log_contact(
         case,
         channel=Channel.SMS_OUT,

@@ -18,6 +18,7 @@ from agency import jobs
 from agency.contact_log import tasks
 from agency.contact_log.hours import contact_refusal
 from agency.contact_log.models import Channel, ContactEntry, Outcome
+from agency.contact_log.sms import HTTP_CLIENT_KEY
 from agency.sandbox.models import SandboxRecord
 
 AMS = "Europe/Amsterdam"
@@ -84,9 +85,10 @@ def live_twilio(app):
         TWILIO_AUTH_TOKEN="secret",
         TWILIO_FROM="+3197010000000",
         TWILIO_AGENT_LINE="+31201234567",
-        TWILIO_HTTP_CLIENT=fake,
     )
-    return fake
+    app.extensions[HTTP_CLIENT_KEY] = fake
+    yield fake
+    del app.extensions[HTTP_CLIENT_KEY]
 
 
 @pytest.fixture
