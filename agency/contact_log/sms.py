@@ -57,7 +57,7 @@ def send_sms(
             case_id=case_id,
             body=body,
         )
-        return SmsResult(provider_id=f"sandbox-{row.id}", sandboxed=True)
+        return SmsResult(provider_id=f"sandbox-sms-{row.id}", sandboxed=True)
     try:
         message = twilio_client().messages.create(
             to=to, from_=current_app.config["TWILIO_FROM"], body=body
