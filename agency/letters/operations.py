@@ -20,6 +20,7 @@ from agency.auth.models import User
 from agency.cases.charges import statutory_interest, wik_costs
 from agency.cases.models import Case, CaseStatus, InterestKind
 from agency.cases.operations import transition
+from agency.cases.queries import interest_rates
 from agency.clients.models import Client, Segment
 from agency.errors import AgencyError
 from agency.extensions import db
@@ -476,6 +477,11 @@ def book_step_interest(case: Case, today: date) -> int:
     day after the due date on the invoice's open principal, less interest booked before.
     """
     kind = InterestKind.CONSUMER if case.segment is Segment.B2C else InterestKind.COMMERCIAL
+    rates = interest_rates(kind)
+    if not rates:
+        raise DunningError(f"no {kind.value} statutory interest rates are known")
+    # Interest before the first known rate is not charged: less than owed, never more.
+    first_rate = rates[0][0]
     open_principal = invoice_open_principal(case.id)
     booked = dict(
         db.session.execute(
@@ -489,7 +495,8 @@ def book_step_interest(case: Case, today: date) -> int:
         principal = open_principal.get(invoice.id, 0)
         if principal <= 0:
             continue
-        accrued = statutory_interest(principal, invoice.due_date + timedelta(days=1), today, kind)
+        start = max(invoice.due_date + timedelta(days=1), first_rate)
+        accrued = statutory_interest(principal, start, today, kind, rates=rates)
         due = accrued - int(booked.get(invoice.id) or 0)
         if due > 0:
             book_charge(
