@@ -14,12 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from agency import audit
 from agency.auth.models import User
 from agency.cases.charges import statutory_interest, wik_costs
 from agency.cases.models import Case, CaseStatus, InterestKind
 from agency.cases.operations import transition
+from agency.cases.queries import interest_rates
 from agency.clients.models import Client, Segment
 from agency.errors import AgencyError
 from agency.extensions import db
@@ -476,6 +478,11 @@ def book_step_interest(case: Case, today: date) -> int:
     day after the due date on the invoice's open principal, less interest booked before.
     """
     kind = InterestKind.CONSUMER if case.segment is Segment.B2C else InterestKind.COMMERCIAL
+    rates = interest_rates(kind)
+    if not rates:
+        raise DunningError(f"no {kind.value} statutory interest rates are known")
+    # Interest before the first known rate is not charged: less than owed, never more.
+    first_rate = rates[0][0]
     open_principal = invoice_open_principal(case.id)
     booked = dict(
         db.session.execute(
@@ -489,7 +496,8 @@ def book_step_interest(case: Case, today: date) -> int:
         principal = open_principal.get(invoice.id, 0)
         if principal <= 0:
             continue
-        accrued = statutory_interest(principal, invoice.due_date + timedelta(days=1), today, kind)
+        start = max(invoice.due_date + timedelta(days=1), first_rate)
+        accrued = statutory_interest(principal, start, today, kind, rates=rates)
         due = accrued - int(booked.get(invoice.id) or 0)
         if due > 0:
             book_charge(
@@ -617,7 +625,7 @@ def record_failure(
 def retry_failed(message: Message, *, actor: User | None, now: datetime | None = None) -> Message:
     """Put a failed message back in the outbox (a person checked it)."""
     if message.status is not MessageStatus.FAILED:
-        raise DunningError("only a failed message can be sent again")
+        raise DunningError(_l("Only a failed message can be sent again."))
     message.status = MessageStatus.PENDING
     message.attempts = 0
     message.finished_at = None
@@ -683,7 +691,7 @@ def update_step(step: DunningStep, *, actor: User | None, **fields: Any) -> Dunn
     channels = fields.get("channels")
     if channels is not None:
         if not channels:
-            raise DunningError("a step needs at least one channel")
+            raise DunningError(_l("A step needs at least one channel."))
         fields["channels"] = ",".join(Channel(c).value for c in channels)
     before = {k: _plain(getattr(step, k)) for k in fields}
     for key, value in fields.items():
@@ -778,7 +786,7 @@ def update_policy(
 ) -> DunningPolicy:
     """Change a policy's name and its steps' settings, keeping the legal order of things."""
     if len(steps) != len(policy.steps):
-        raise DunningError("the number of steps changed meanwhile; reload the page")
+        raise DunningError(_l("The number of steps changed meanwhile; reload the page."))
     policy.name = name
     for step, fields in zip(policy.steps, steps, strict=True):
         update_step(step, actor=actor, **fields)
@@ -791,16 +799,19 @@ def check_policy(policy: DunningPolicy) -> None:
     """Refuse a policy that would charge costs the law does not allow yet."""
     seen_term_letter = False
     if policy.country == "BE" and policy.steps and policy.steps[0].costs is not StepCosts.NONE:
-        raise DunningError("in Belgium the first reminder is free (Book XIX WER)")
+        raise DunningError(_l("In Belgium the first reminder is free (Book XIX WER)."))
     for step in policy.steps:
         if step.costs in (StepCosts.WIK, StepCosts.BE_DAMAGES) and not seen_term_letter:
             raise DunningError(
-                f"step {step.position} charges costs before any step starts the 14-day term"
+                _l(
+                    "Step %(n)s charges costs before any step starts the 14-day term.",
+                    n=step.position,
+                )
             )
         if step.costs is StepCosts.B2B_MINIMUM and policy.segment is not Segment.B2B:
-            raise DunningError("the EUR 40 minimum without a letter is for B2B only")
+            raise DunningError(_l("The EUR 40 minimum without a letter is for B2B only."))
         if step.fourteen_day_letter and step.costs is not StepCosts.NONE:
-            raise DunningError("the 14-day letter itself must be free")
+            raise DunningError(_l("The 14-day letter itself must be free."))
         if step.fourteen_day_letter:
             seen_term_letter = True
 
@@ -818,7 +829,7 @@ def update_branding(
 ) -> Client:
     """Change the sender name, colour, font and logo letters of this client carry."""
     if logo and not (logo.startswith(b"\x89PNG\r\n\x1a\n") or logo.startswith(b"\xff\xd8\xff")):
-        raise DunningError("the logo must be a PNG or JPEG image")
+        raise DunningError(_l("The logo must be a PNG or JPEG image."))
     client.sender_name = sender_name
     client.brand_colour = brand_colour
     client.brand_font = brand_font
@@ -865,13 +876,13 @@ def add_step(policy: DunningPolicy, *, actor: User | None) -> DunningStep:
 def remove_last_step(policy: DunningPolicy, *, actor: User | None) -> None:
     """Remove a policy's last step, unless messages of it exist (they keep their history)."""
     if len(policy.steps) <= 1:
-        raise DunningError("a policy keeps at least one step")
+        raise DunningError(_l("A policy keeps at least one step."))
     step = policy.steps[-1]
     used = db.session.scalar(
         sa.select(sa.func.count()).select_from(Message).where(Message.step_id == step.id)
     )
     if used:
-        raise DunningError("messages of this step exist already; change the step instead")
+        raise DunningError(_l("Messages of this step exist already; change the step instead."))
     audit.record(
         "dunning.step_removed", policy, actor=actor, client_id=policy.client_id, step=step.name
     )

@@ -19,6 +19,7 @@ from rq import Retry
 from agency import jobs
 from agency.cases.models import Case
 from agency.contact_log.sms import SmsFailed, send_sms
+from agency.errors import AgencyError
 from agency.extensions import db
 from agency.letters import mail, operations, schedule
 from agency.letters.models import Channel, Message, MessageStatus
@@ -145,18 +146,23 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
     try:
         prepared = operations.prepare(message, case, moment=moment)
         provider_id = _send(prepared, case)
-    except (mail.MailFailed, SmsFailed, operations.DunningError) as exc:
+    except Exception as exc:
+        # The claim is committed: whatever went wrong is written on the message before the
+        # job ends, so nothing stays "sending" unseen. Provider failures are retried; a message
+        # that cannot be sent as it is (no address) fails at once; an unexpected error fails
+        # the message and the job, for a person to look at.
         db.session.rollback()
         message = db.session.get(Message, message_id)
         intervals = _retry_intervals()
-        retryable = not isinstance(exc, operations.DunningError)
+        retryable = isinstance(exc, mail.MailFailed | SmsFailed)
         final = not retryable or message.attempts > len(intervals)
         retry_in = intervals[min(message.attempts - 1, len(intervals) - 1)] if intervals else 0
-        operations.record_failure(message, str(exc), now=moment, final=final, retry_in=retry_in)
+        error = str(exc) if isinstance(exc, AgencyError) else f"{type(exc).__name__}: {exc}"
+        operations.record_failure(message, error, now=moment, final=final, retry_in=retry_in)
         db.session.commit()
-        if retryable:
-            raise  # the job backend retries, or keeps the job as failed after the last attempt
-        return "failed"
+        if isinstance(exc, operations.DunningError):
+            return "failed"
+        raise  # the job backend retries, or keeps the job as failed after the last attempt
     operations.mark_sent(
         prepared.message,
         provider_id=provider_id,

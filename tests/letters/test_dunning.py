@@ -472,3 +472,42 @@ def test_messages_whose_dispatch_was_lost_are_sent_by_the_next_run(db, app, b2c_
         assert schedule_due_messages() == 0
         assert jobs.backend_for(app).wait_idle(30)
     assert {m.status for m in messages(db, case.id)} == {MessageStatus.SENT}
+
+
+def test_no_interest_is_charged_before_the_first_known_rate(
+    db, make_client, make_debtor, make_case, run_day
+):
+    client = make_client(default_segment=Segment.B2B)
+    debtor = make_debtor(client, street="Stationsplein 1", city="Amersfoort")
+    case = make_case(
+        1_000_00,
+        client=client,
+        debtor=debtor,
+        opened_on=date(2022, 12, 1),
+        due_dates=[date(2022, 6, 30)],
+    )
+    # Rates are known from 1 January 2023 (commercial 10.5%): 30 days to 31 January,
+    # 1000 * 10.5% * 30 / 365 = EUR 8.63; nothing for 2022.
+    run_day(at(2023, 1, 31, 10))
+    assert [e.amount_cents for e in entries(db, case.id, EntryKind.INTEREST)] == [8_63]
+    assert [e.amount_cents for e in entries(db, case.id, EntryKind.COST)] == [40_00]
+
+
+def test_an_unexpected_error_fails_the_message_visibly(
+    db, app, b2c_case, run_day, monkeypatch, client, login_as
+):
+    from agency.letters import tasks
+
+    def broken_pdf(content):
+        raise RuntimeError("the printer font is gone")
+
+    monkeypatch.setattr(tasks, "letter_pdf", broken_pdf)
+    case = b2c_case(email=None)
+    run_day(at(2025, 3, 20, 10))
+    letter = by_step(messages(db, case.id), 1)[Channel.LETTER]
+    assert letter.status is MessageStatus.FAILED and letter.attempts == 1
+    assert letter.last_error == "RuntimeError: the printer font is gone"
+    assert case_balance(case.id).cost == 0
+    login_as("agent")
+    page = client.get("/letters/?status=failed").get_data(as_text=True)
+    assert "the printer font is gone" in page and case.reference in page

@@ -82,7 +82,7 @@ def test_costs_before_the_14_day_letter_are_refused(client, login_as, db):
     html = client.get(f"/letters/policies/{policy.id}").get_data(as_text=True)
     data = policy_form(policy, token_of(html), **{"steps-0-costs": "wik"})
     page = client.post(f"/letters/policies/{policy.id}", data=data).get_data(as_text=True)
-    assert "before any step starts the 14-day term" in page
+    assert "Stap 1 rekent kosten voordat een stap de 14-dagentermijn start." in page
     db.session.refresh(policy)
     assert policy.steps[0].costs is StepCosts.NONE
 
@@ -262,7 +262,7 @@ def test_steps_are_added_and_the_last_removed_unless_used(client, login_as, db, 
         f"/letters/policies/{policy.id}/steps", data={"csrf_token": token, "action": "remove"}
     )
     page = client.get(f"/letters/policies/{policy.id}").get_data(as_text=True)
-    assert "messages of this step exist already" in page
+    assert "Er zijn al berichten van deze stap" in page
     db.session.refresh(policy)
     assert len(policy.steps) == 5
 
@@ -283,7 +283,7 @@ def test_a_belgian_first_reminder_stays_free(client, login_as, db):
     )
     data.pop("steps-0-fourteen_day_letter")
     page = client.post(f"/letters/policies/{policy.id}", data=data).get_data(as_text=True)
-    assert "the first reminder is free" in page
+    assert "In België is de eerste herinnering kosteloos" in page
     db.session.refresh(policy)
     assert policy.steps[0].costs is StepCosts.NONE
 
