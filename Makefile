@@ -31,7 +31,7 @@ run: install
 
 ## make test: ruff, then the whole suite (SQLite; PostgreSQL and Redis too when TEST_* are set).
 test: install-test
-	scripts/ensure-chromium
+	scripts/ensure-test-tools
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
