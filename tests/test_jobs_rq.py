@@ -19,8 +19,9 @@ from rq.job import Job, JobStatus
 
 from agency import jobs
 from agency.cases.operations import pause
-from agency.cases.tasks import resume_paused_cases
+from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
 from agency.clients.tasks import fail_stalled_handoffs
+from agency.contact_log.tasks import check_arrangements, settle_promises
 from agency.letters.tasks import schedule_due_messages
 from agency.sandbox.models import SandboxRecord
 from tests import jobfuncs
@@ -125,5 +126,8 @@ def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
     assert [(j.func, j.cron) for j in scheduler.get_jobs()] == [
         (resume_paused_cases, "5 * * * *"),
         (fail_stalled_handoffs, "*/5 * * * *"),
+        (settle_promises, "20 * * * *"),
+        (check_arrangements, "25 * * * *"),
+        (refresh_case_priorities, "40 * * * *"),
         (schedule_due_messages, "*/15 * * * *"),
     ]
