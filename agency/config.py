@@ -48,12 +48,6 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_FROM": get("TWILIO_FROM") or None,
         # The agents' line Twilio rings first on a click-to-call.
         "TWILIO_AGENT_LINE": get("TWILIO_AGENT_LINE") or None,
-        # Extra days without debtor contact that the government designates (ISO dates).
-        "NO_CONTACT_DAYS": [
-            date.fromisoformat(day.strip())
-            for day in get("NO_CONTACT_DAYS", "").split(",")
-            if day.strip()
-        ],
         "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,

@@ -306,7 +306,7 @@ def render_case_page(case: Case, status: int = 200, **forms):
                 case,
                 utcnow(),
                 sms=False,
-                extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+                extra_days=current_app.config.get("DESIGNATED_HOLIDAYS") or (),
             ),
             is_supervisor=current_user.role in SUPERVISORS,
             today=day,

@@ -3,8 +3,8 @@
 - Netherlands (Wki, since 2024-04-01): from 07:00 up to 20:00 (19:59 allowed, 20:00 not), never
   on Sundays nor on the official holidays of art. 3 Algemene termijnenwet — New Year's Day, Good
   Friday, Easter Monday, Ascension Day, Whit Monday, King's Day, 5 May (every year), Christmas
-  and Boxing Day (the `holidays` package, with 5 May added for every year) — nor on days the
-  government designates (the `NO_CONTACT_DAYS` setting: ISO dates).
+  and Boxing Day (`letters.schedule.nl_holiday`, the same calendar as the legal terms) — nor
+  on days the government designates (the `DESIGNATED_HOLIDAYS` setting: ISO dates).
 - Belgium (Book XIX WER): from 08:00 up to 22:00.
 - Any other country: the Dutch rules, the strictest we know.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from agency.letters.schedule import nl_holiday
 from agency.modeling import AGENCY_TZ
 
 
@@ -37,9 +38,11 @@ RULES = {
 def _holiday_name(day: date, extra_days: Iterable[date]) -> str | None:
     if day in set(extra_days):
         return "a day designated by the government"
+    if not nl_holiday(day):
+        return None
     if (day.month, day.day) == (5, 5):
         return "Liberation Day"
-    return holidays.country_holidays("NL", years=day.year).get(day)
+    return holidays.country_holidays("NL", years=day.year).get(day, "an official holiday")
 
 
 def contact_refusal(
@@ -65,3 +68,24 @@ def contact_refusal(
             f"it is {when}; contact is allowed from {rules.opens:%H:%M} until {rules.closes:%H:%M}"
         )
     return None
+
+
+def next_contact_moment(
+    moment: datetime, country: str, timezone: str, extra_days: Iterable[date] = ()
+) -> datetime:
+    """Return `moment` if the debtor may be contacted then, else the first moment after it."""
+    extra_days = tuple(extra_days)
+    if contact_refusal(country, timezone, moment, extra_days) is None:
+        return moment
+    rules = RULES.get(country, RULES["NL"])
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = AGENCY_TZ
+    local = moment.astimezone(zone)
+    day = local.date() if local.time() < rules.opens else local.date() + timedelta(days=1)
+    while True:
+        opening = datetime.combine(day, rules.opens, tzinfo=zone)
+        if contact_refusal(country, timezone, opening, extra_days) is None:
+            return opening.astimezone(moment.tzinfo)
+        day += timedelta(days=1)

@@ -74,7 +74,7 @@ def _already_done(request_key: str) -> bool:
 def _refused_now(case: Case, request_key: str, *, sms: bool) -> bool:
     """Check the legal hours again: a retried job may run after they ended."""
     refusal = phone_refusal(
-        case, utcnow(), sms=sms, extra_days=current_app.config.get("NO_CONTACT_DAYS") or ()
+        case, utcnow(), sms=sms, extra_days=current_app.config.get("DESIGNATED_HOLIDAYS") or ()
     )
     if refusal:
         audit.record(

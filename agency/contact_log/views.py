@@ -207,7 +207,7 @@ def call(case_id: int):
             operations.request_call(
                 case,
                 now=utcnow(),
-                extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+                extra_days=current_app.config.get("DESIGNATED_HOLIDAYS") or (),
                 actor=current_user,
             )
         except AgencyError as error:
@@ -231,7 +231,7 @@ def send_sms(case_id: int):
             case,
             form.body.data,
             now=utcnow(),
-            extra_days=current_app.config.get("NO_CONTACT_DAYS") or (),
+            extra_days=current_app.config.get("DESIGNATED_HOLIDAYS") or (),
             actor=current_user,
         )
     except AgencyError as error:

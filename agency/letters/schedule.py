@@ -1,4 +1,6 @@
-"""The legal calendar of dunning: receipt of a posted letter, the 14-day terms, legal hours.
+"""The legal calendar of dunning: receipt of a posted letter, the 14-day terms, damages.
+
+The hours in which a debtor may be contacted are in `agency.contact_log.hours`.
 
 Pure functions over dates; the official holidays come from the `holidays` package, completed
 to the list of art. 3 Algemene termijnenwet, plus days the government designates (data: the
@@ -141,45 +143,3 @@ def be_damages(principal_cents: int) -> int:
     else:
         damages = Decimal(65) + (amount - 500) * Decimal("0.05")
     return min(to_cents(damages), 2_000_00)
-
-
-# Wki (NL) and the Belgian code of conduct: when a natural person may be contacted.
-LEGAL_HOURS: dict[str, tuple[time, time, bool]] = {
-    # country: (first allowed minute, first forbidden minute, Sundays and holidays forbidden)
-    "NL": (time(7, 0), time(20, 0), True),
-    "BE": (time(8, 0), time(22, 0), False),
-}
-
-
-def _contact_allowed_on(day: date, country: str, designated: Iterable[date]) -> bool:
-    rules = LEGAL_HOURS.get(country, LEGAL_HOURS["NL"])
-    if not rules[2]:
-        return True
-    return day.weekday() != SUNDAY and not nl_holiday(day, designated)
-
-
-def contact_allowed(
-    moment: datetime, country: str, timezone: str, designated: Iterable[date] = ()
-) -> bool:
-    """Tell whether an e-mail or SMS may reach the debtor at `moment` (an aware datetime)."""
-    start, end, _ = LEGAL_HOURS.get(country, LEGAL_HOURS["NL"])
-    local = moment.astimezone(ZoneInfo(timezone))
-    return start <= local.time() < end and _contact_allowed_on(
-        local.date(), country, tuple(designated)
-    )
-
-
-def next_contact_moment(
-    moment: datetime, country: str, timezone: str, designated: Iterable[date] = ()
-) -> datetime:
-    """Return `moment` if contact is allowed then, else the first allowed moment after it."""
-    designated = tuple(designated)
-    if contact_allowed(moment, country, timezone, designated):
-        return moment
-    zone = ZoneInfo(timezone)
-    start, _, _ = LEGAL_HOURS.get(country, LEGAL_HOURS["NL"])
-    local = moment.astimezone(zone)
-    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
-    while not _contact_allowed_on(day, country, designated):
-        day += timedelta(days=1)
-    return datetime.combine(day, start, tzinfo=zone).astimezone(moment.tzinfo)

@@ -18,10 +18,11 @@ from rq import Retry
 
 from agency import jobs
 from agency.cases.models import Case
+from agency.contact_log import hours
 from agency.contact_log.sms import SmsFailed, send_sms
 from agency.errors import AgencyError
 from agency.extensions import db
-from agency.letters import mail, operations, schedule
+from agency.letters import mail, operations
 from agency.letters.models import Channel, Message, MessageStatus
 from agency.letters.pdf import letter_pdf
 from agency.letters.policies import ensure_default_policies
@@ -115,7 +116,7 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
     case = db.session.get(Case, message.case_id)
     if message.channel in (Channel.EMAIL, Channel.SMS):
         debtor = case.debtor
-        allowed_at = schedule.next_contact_moment(
+        allowed_at = hours.next_contact_moment(
             moment,
             (debtor.country or "NL").upper(),
             debtor.timezone or "Europe/Amsterdam",

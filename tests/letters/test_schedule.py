@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from agency.cases.charges import wik_costs
+from agency.contact_log.hours import contact_refusal, next_contact_moment
 from agency.letters import schedule
 
 
@@ -95,32 +96,32 @@ def utc(*args) -> datetime:
 
 def test_dutch_legal_hours():
     # Summer time: 17:59 UTC is 19:59 in Amsterdam, allowed; 18:00 UTC is 20:00, not.
-    assert schedule.contact_allowed(utc(2025, 6, 10, 17, 59), "NL", AMS)
-    assert not schedule.contact_allowed(utc(2025, 6, 10, 18, 0), "NL", AMS)
-    assert schedule.contact_allowed(utc(2025, 6, 10, 5, 0), "NL", AMS)  # 07:00
-    assert not schedule.contact_allowed(utc(2025, 6, 10, 4, 59), "NL", AMS)
-    assert not schedule.contact_allowed(utc(2025, 6, 15, 10, 0), "NL", AMS)  # a Sunday
-    assert not schedule.contact_allowed(utc(2025, 4, 26, 10, 0), "NL", AMS)  # King's Day
+    assert contact_refusal("NL", AMS, utc(2025, 6, 10, 17, 59)) is None
+    assert contact_refusal("NL", AMS, utc(2025, 6, 10, 18, 0)) is not None
+    assert contact_refusal("NL", AMS, utc(2025, 6, 10, 5, 0)) is None  # 07:00
+    assert contact_refusal("NL", AMS, utc(2025, 6, 10, 4, 59)) is not None
+    assert contact_refusal("NL", AMS, utc(2025, 6, 15, 10, 0)) is not None  # a Sunday
+    assert contact_refusal("NL", AMS, utc(2025, 4, 26, 10, 0)) is not None  # King's Day
 
 
 def test_belgian_legal_hours_in_the_debtors_time_zone():
     brussels = "Europe/Brussels"
-    assert schedule.contact_allowed(utc(2025, 6, 10, 19, 30), "BE", brussels)  # 21:30
-    assert not schedule.contact_allowed(utc(2025, 6, 10, 20, 0), "BE", brussels)  # 22:00
-    assert not schedule.contact_allowed(utc(2025, 6, 10, 5, 30), "BE", brussels)  # 07:30
+    assert contact_refusal("BE", brussels, utc(2025, 6, 10, 19, 30)) is None  # 21:30
+    assert contact_refusal("BE", brussels, utc(2025, 6, 10, 20, 0)) is not None  # 22:00
+    assert contact_refusal("BE", brussels, utc(2025, 6, 10, 5, 30)) is not None  # 07:30
 
 
 def test_the_next_allowed_moment_skips_the_night_sunday_and_holidays():
     # Saturday 20:30 in Amsterdam -> Monday 07:00 (Sunday is closed).
-    assert schedule.next_contact_moment(utc(2025, 6, 14, 18, 30), "NL", AMS) == utc(
+    assert next_contact_moment(utc(2025, 6, 14, 18, 30), "NL", AMS) == utc(
         2025, 6, 16, 5, 0
     )
     # Thursday 17 April 2025 at 21:00 -> Good Friday closed -> Saturday 19 April 07:00.
-    assert schedule.next_contact_moment(utc(2025, 4, 17, 19, 0), "NL", AMS) == utc(
+    assert next_contact_moment(utc(2025, 4, 17, 19, 0), "NL", AMS) == utc(
         2025, 4, 19, 5, 0
     )
     allowed = utc(2025, 6, 10, 12, 0)
-    assert schedule.next_contact_moment(allowed, "NL", AMS) == allowed
+    assert next_contact_moment(allowed, "NL", AMS) == allowed
 
 
 def test_the_posting_day_is_the_next_print_batch_that_goes_out():
