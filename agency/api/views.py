@@ -115,12 +115,14 @@ def create_handoff():
             confirm(handoff, skip_invalid=_flag("skip_invalid"), actor=None)
         except HandoffError as error:
             handoff.failure_reason = str(error)
+    # The state as this request left it: once committed, the import job may already move it on.
+    db.session.flush()
+    body, status = _state(handoff), handoff.status
     db.session.commit()
-    body = _state(handoff)
-    if handoff.status is HandoffStatus.QUEUED:
+    if status is HandoffStatus.QUEUED:
         return jsonify(body), 202
-    if handoff.status in (HandoffStatus.REJECTED,) or (
-        handoff.status is HandoffStatus.VALIDATED and not _flag("dry_run")
+    if status in (HandoffStatus.REJECTED,) or (
+        status is HandoffStatus.VALIDATED and not _flag("dry_run")
     ):
         return jsonify(body), 422
     return jsonify(body), 200
