@@ -150,7 +150,11 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_jobs(app: Flask) -> None:
-    from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
+    from agency.cases.tasks import (
+        refresh_case_priorities,
+        resume_paused_cases,
+        score_new_cases,
+    )
     from agency.clients.tasks import fail_stalled_handoffs
     from agency.contact_log.tasks import check_arrangements, settle_promises
     from agency.letters.tasks import schedule_due_messages
@@ -164,6 +168,7 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(check_arrangements, cron="25 * * * *"),
             jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
             jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
+            jobs.Periodic(score_new_cases, cron="*/5 * * * *"),
         ],
     )
 

@@ -32,3 +32,20 @@ def refresh_case_priorities(today: str | None = None) -> int:
     changed = refresh_priorities(None, day)
     db.session.commit()
     return changed
+
+
+def score_new_cases(today: str | None = None) -> int:
+    """Score the open cases that have no score yet (fresh from an import), so they take their
+    place in the queues within minutes instead of at the next full refresh."""
+    from agency.cases.models import CLOSED_STATUSES
+    from agency.cases.priority import refresh_priorities
+
+    day = date.fromisoformat(today) if today else local_today()
+    ids = db.session.scalars(
+        sa.select(Case.id).where(
+            Case.priority_score == 0, Case.status.not_in(list(CLOSED_STATUSES))
+        )
+    ).all()
+    changed = refresh_priorities(ids, day) if ids else 0
+    db.session.commit()
+    return changed

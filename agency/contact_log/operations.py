@@ -20,6 +20,7 @@ from agency.auth.models import Role, User
 from agency.cases.models import Case, CaseStatus, Invoice
 from agency.cases.operations import pause, resume, transition
 from agency.cases.priority import refresh_priorities
+from agency.contact_log.hours import _
 from agency.contact_log.models import (
     Arrangement,
     ArrangementStatus,
@@ -651,9 +652,9 @@ def phone_refusal(case: Case, moment: datetime, *, sms: bool, extra_days=()) -> 
 
     debtor = case.debtor
     if not debtor.phone:
-        return "the debtor has no phone number"
+        return _("the debtor has no phone number")
     if sms and not debtor.consent_sms:
-        return "the debtor does not want SMS"
+        return _("the debtor does not want text messages")
     return contact_refusal(debtor.country, debtor.timezone, moment, extra_days)
 
 
@@ -665,7 +666,7 @@ def request_call(case: Case, *, now: datetime, extra_days=(), actor: User | None
 
     refusal = phone_refusal(case, now, sms=False, extra_days=extra_days)
     if refusal:
-        raise WorkError(f"not now: {refusal}")
+        raise WorkError(refusal)
     key = secrets.token_hex(16)
     audit.record("call.requested", case, actor=actor, request=key)
     jobs.enqueue(
@@ -692,7 +693,7 @@ def request_sms(
         raise WorkError(f"an SMS has 1 to {SMS_MAX_LENGTH} characters")
     refusal = phone_refusal(case, now, sms=True, extra_days=extra_days)
     if refusal:
-        raise WorkError(f"not now: {refusal}")
+        raise WorkError(refusal)
     key = secrets.token_hex(16)
     audit.record("sms.requested", case, actor=actor, request=key)
     jobs.enqueue(

@@ -9,6 +9,7 @@ from agency.auth.access import portal_get, require_client_user
 from agency.cases import queries as case_queries
 from agency.cases.forms import CaseListArgs
 from agency.cases.models import Case, CaseStatus
+from agency.contact_log.queries import open_disputes_of_client
 
 bp = Blueprint("portal", __name__)
 bp.before_request(require_client_user)
@@ -21,6 +22,7 @@ def home():
         client=current_user.client,
         overview=case_queries.overview(current_user.client_id),
         statuses=list(CaseStatus),
+        open_disputes=len(open_disputes_of_client(current_user.client_id)),
     )
 
 

@@ -343,3 +343,38 @@ def test_a_supervisor_reassigns_from_the_team_queue(client, login_as, make_case,
         sa.text("SELECT count(*) FROM audit_events WHERE action = 'case.assigned'")
     ).one()
     assert events == 2
+
+
+def test_the_jobs_score_new_cases_and_refresh_all(app, db, make_case):
+    from agency.cases.tasks import refresh_case_priorities, score_new_cases
+
+    fresh, scored = make_case(1_000_00), make_case(1_000_00)
+    scored.priority_score = 7
+    db.session.commit()
+    assert score_new_cases(TODAY.isoformat()) == 1
+    db.session.expire_all()
+    expected = priority_score(case_facts([fresh.id], TODAY)[fresh.id])
+    assert db.session.get(Case, fresh.id).priority_score == expected > 0
+    assert db.session.get(Case, scored.id).priority_score == 7
+    assert refresh_case_priorities(TODAY.isoformat()) == 1
+    assert refresh_case_priorities(TODAY.isoformat()) == 0  # idempotent
+    db.session.expire_all()
+    assert db.session.get(Case, scored.id).priority_score == expected
+
+
+def test_the_team_queue_shows_agents_and_marks_overdue_rows(client, login_as, make_case, make_user):
+    first = make_user(Role.AGENT, name="Anna Agent")
+    late, later = make_case(100_00), make_case(200_00)
+    late.assigned_agent_id = later.assigned_agent_id = first.id
+    later.next_action_on = date(2999, 1, 1)
+    login_as("supervisor")
+    html = client.get(f"/queue?scope=team&agent={first.id}").get_data(as_text=True)
+    rows = re.findall(r'<tr class="([^"]*)" data-testid="queue-row">(.*?)</tr>', html, re.S)
+    overdue = {
+        ref: "overdue" in cls
+        for cls, body in rows
+        for ref in (late.reference, later.reference)
+        if ref in body
+    }
+    assert overdue == {late.reference: True, later.reference: False}
+    assert len(rows) == 2 and all("Anna Agent" in body for _, body in rows)

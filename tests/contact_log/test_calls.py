@@ -63,6 +63,15 @@ def test_days_the_government_designates_are_kept_as_data():
     assert "designated" in contact_refusal("NL", AMS, tuesday, extra_days=[date(2025, 3, 4)])
 
 
+def test_a_refusal_names_the_next_allowed_moment():
+    saturday_night = utc(2025, 4, 26, 19, 30)  # King's Day, 21:30 in Amsterdam
+    reason = contact_refusal("NL", AMS, saturday_night)
+    # Sunday is closed too, so the next moment is Monday 07:00 local time.
+    assert reason.endswith("The next allowed moment is 28-04-2025 07:00 Europe/Amsterdam")
+    brussels = contact_refusal("BE", "Europe/Brussels", utc(2025, 6, 10, 20, 30))
+    assert brussels.endswith("11-06-2025 08:00 Europe/Brussels")
+
+
 class FakeTwilioHttp(HttpClient):
     """Twilio's own HTTP client interface; answers as the API would and keeps the requests."""
 
@@ -154,6 +163,7 @@ def test_the_page_refuses_a_call_at_night(client, login_as, app, db, reachable_c
         login_as("agent")
         page = client.get(f"/cases/{reachable_case.id}").get_data(as_text=True)
         assert 'data-testid="phone-refusal"' in page and "20:30" in page
+        assert "mag van 07:00 tot 20:00" in page  # in the page's language
         token = client.csrf_token(f"/cases/{reachable_case.id}")
         client.post(f"/cases/{reachable_case.id}/call", data={"csrf_token": token})
         assert jobs.backend_for(app).wait_idle(30)

@@ -108,6 +108,8 @@ def test_upheld_in_the_portal_books_a_credit_note(client, login_as, disputed, db
     case, dispute = disputed
     before = case_balance(case.id).total
     login_as(Role.CLIENT, case.client)
+    home = client.get("/portal/").get_data(as_text=True)
+    assert 'data-testid="open-disputes"' in home
     listing = client.get("/portal/disputes").get_data(as_text=True)
     assert case.debtor.name in listing
     file_id = dispute.files[0].id
