@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
     from agency.contact_log.views import bp as contact_log_bp
+    from agency.contact_log.webhooks import bp as twilio_bp
     from agency.letters.views import bp as letters_bp
     from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(contact_log_bp)
+    app.register_blueprint(twilio_bp)
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(letters_bp, url_prefix="/letters")

@@ -101,10 +101,20 @@ def pct(value: Decimal) -> str:
     return f"{format_decimal(value, format='0.##', locale=_locale())}%"
 
 
+def minutes(seconds: int) -> str:
+    """Format a duration in seconds as minutes with one decimal, in the page's language."""
+    return format_decimal(Decimal(seconds) / 60, format="0.#", locale=_locale())
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app's templates."""
     app.jinja_env.filters.update(
-        eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct, reference=reference
+        eur=eur,
+        date_nl=date_nl,
+        datetime_nl=datetime_nl,
+        pct=pct,
+        reference=reference,
+        minutes=minutes,
     )
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.__getitem__,

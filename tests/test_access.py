@@ -35,6 +35,8 @@ REALMS = {
     "contact_log.dispute_file": "staff",
     "contact_log.call": "post-only",
     "contact_log.send_sms": "post-only",
+    "twilio.call_status": "webhook",
+    "twilio.sms_status": "webhook",
     "clients.index": "staff",
     "clients.detail": "staff",
     "sandbox.index": "supervisor",
@@ -97,6 +99,8 @@ def expected_status(realm: str, visitor: str, foreign: bool) -> int:
     """What a visitor gets on a GET of a route of `realm`."""
     if realm == "public-api":
         return 200
+    if realm == "webhook":
+        return 405  # a provider's signed POST only; no session opens it
     if realm == "api":
         return 401  # a session is no API token
     if realm == "public":

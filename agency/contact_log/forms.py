@@ -19,11 +19,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from agency.cases.forms import choices
 from agency.contact_log.labels import CHANNEL_LABELS, DISPUTE_REASON_LABELS, OUTCOME_LABELS
-from agency.contact_log.models import Channel, DisputeReason, Outcome
+from agency.contact_log.models import SYSTEM_OUTCOMES, Channel, DisputeReason, Outcome
 from agency.money import AmountError, parse_eur
 
 LOGGED_CHANNELS = [c for c in Channel if c is not Channel.PORTAL]
-LOGGED_OUTCOMES = [o for o in Outcome if o not in (Outcome.SENT, Outcome.DIALLED)]
+LOGGED_OUTCOMES = [o for o in Outcome if o not in SYSTEM_OUTCOMES]
 
 
 def _int_or_none(value) -> int | None:

@@ -11,6 +11,8 @@ from agency.contact_log.models import (
     Outcome,
     PromiseStatus,
 )
+from agency.letters.forms import CHANNEL_LABELS as MESSAGE_CHANNEL_LABELS
+from agency.letters.forms import DELIVERY_STATUS_LABELS, MESSAGE_STATUS_LABELS
 
 CHANNEL_LABELS = {
     Channel.CALL_OUT: _l("Call (outgoing)"),
@@ -34,6 +36,9 @@ OUTCOME_LABELS = {
     Outcome.CALLBACK: _l("Callback requested"),
     Outcome.SENT: _l("Sent"),
     Outcome.DIALLED: _l("Call placed"),
+    Outcome.DELIVERED: _l("Delivered"),
+    Outcome.UNDELIVERED: _l("Undelivered"),
+    Outcome.FAILED: _l("Could not be sent"),
 }
 PROMISE_STATUS_LABELS = {
     PromiseStatus.OPEN: _l("open"),
@@ -68,6 +73,10 @@ DISPUTE_STATUS_LABELS = {
 }
 
 TEMPLATE_GLOBALS = {
+    # The dunning engine's messages appear on the case's timeline too.
+    "message_channel_label": MESSAGE_CHANNEL_LABELS.__getitem__,
+    "message_status_label": MESSAGE_STATUS_LABELS.__getitem__,
+    "delivery_status_label": DELIVERY_STATUS_LABELS.__getitem__,
     "channel_label": CHANNEL_LABELS.__getitem__,
     "outcome_label": OUTCOME_LABELS.__getitem__,
     "promise_status_label": PROMISE_STATUS_LABELS.__getitem__,

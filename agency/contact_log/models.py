@@ -43,6 +43,20 @@ class Outcome(enum.Enum):
     CALLBACK = "callback"
     SENT = "sent"  # an SMS, e-mail or letter that went out
     DIALLED = "dialled"  # a click-to-call was placed; the agent logs how it went
+    # What the phone network reported about a sent SMS (Twilio's status callback).
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"  # the carrier could not hand it to the phone
+    FAILED = "failed"  # Twilio could not send it at all
+
+
+# Outcomes only the system writes: the agent's form does not offer them.
+SYSTEM_OUTCOMES = (
+    Outcome.SENT,
+    Outcome.DIALLED,
+    Outcome.DELIVERED,
+    Outcome.UNDELIVERED,
+    Outcome.FAILED,
+)
 
 
 class ContactEntry(db.Model):

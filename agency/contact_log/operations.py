@@ -79,8 +79,10 @@ def log_contact(
     request_key: str | None = None,
     today: date,
     actor: User | None = None,
+    agent_id: int | None = None,
 ) -> ContactEntry:
-    """Add an entry to the case's contact log and set the case's next action."""
+    """Add an entry to the case's contact log and set the case's next action. `agent_id`
+    names the agent of an entry the system adds for them (a provider's report on their call)."""
     if corrects is not None and corrects.case_id != case.id:
         raise WorkError("a correction belongs to the same case")
     if duration_seconds is not None and duration_seconds < 0:
@@ -92,7 +94,7 @@ def log_contact(
         outcome=outcome,
         note=(note or "").strip() or None,
         duration_seconds=duration_seconds,
-        agent_id=actor.id if actor else None,
+        agent_id=agent_id if agent_id is not None else (actor.id if actor else None),
         occurred_at=occurred_at or utcnow(),
         corrects_id=corrects.id if corrects else None,
         provider_id=provider_id,
@@ -706,3 +708,122 @@ def request_sms(
         timeout=30,
     )
     return key
+
+
+# --- Twilio's status reports ---------------------------------------------------------------------
+
+# A call leg's final status (Twilio's CallStatus) and what it says about reaching the debtor.
+# "failed": Twilio could not place the call at all, which for a dialled number means it does
+# not exist or cannot be reached (Twilio's own description of the status).
+CALL_OUTCOMES = {
+    "completed": Outcome.REACHED,
+    "busy": Outcome.NO_ANSWER,
+    "no-answer": Outcome.NO_ANSWER,
+    "canceled": Outcome.NO_ANSWER,
+    "failed": Outcome.WRONG_NUMBER,
+}
+# An SMS's final status (Twilio's MessageStatus); queued, sending and sent are on the way.
+SMS_OUTCOMES = {
+    "delivered": Outcome.DELIVERED,
+    "undelivered": Outcome.UNDELIVERED,
+    "failed": Outcome.FAILED,
+}
+
+
+class UnknownProviderId(AgencyError):
+    """A status report about a call or message this agency did not send."""
+
+
+def _entry_by_provider_id(provider_id: str) -> ContactEntry | None:
+    return db.session.scalar(sa.select(ContactEntry).where(ContactEntry.provider_id == provider_id))
+
+
+def record_call_status(
+    call_sid: str,
+    status: str,
+    *,
+    duration_seconds: int | None,
+    parent_call_sid: str | None,
+    today: date,
+) -> ContactEntry | None:
+    """Complete a click-to-call's contact entry from Twilio's report on one of its legs.
+
+    The log is append-only, so the result is a new entry that corrects the "call placed" entry:
+    outcome and duration of the debtor's leg. A report on the agent's leg adds nothing when it
+    completed (the debtor's leg tells how it went); when the agent's phone did not answer, the
+    case notes that the debtor was never dialled. The same report twice adds nothing.
+    """
+    if status not in CALL_OUTCOMES:
+        return None  # ringing, in progress: no final word yet
+    if duration_seconds is not None and duration_seconds < 0:
+        raise WorkError("a duration cannot be negative")
+    report_key = f"{call_sid}:{status}"
+    if _entry_by_provider_id(report_key) is not None:
+        return None
+    if parent_call_sid:
+        placed = _entry_by_provider_id(parent_call_sid)
+        if placed is None or placed.outcome is not Outcome.DIALLED:
+            raise UnknownProviderId(f"no call placed with id {parent_call_sid}")
+        case = db.session.get(Case, placed.case_id)
+        return log_contact(
+            case,
+            channel=placed.channel,
+            outcome=CALL_OUTCOMES[status],
+            duration_seconds=duration_seconds if status == "completed" else None,
+            corrects=placed,
+            provider_id=report_key,
+            agent_id=placed.agent_id,
+            today=today,
+        )
+    placed = _entry_by_provider_id(call_sid)
+    if placed is None or placed.outcome is not Outcome.DIALLED:
+        raise UnknownProviderId(f"no call placed with id {call_sid}")
+    if status == "completed":
+        return None
+    case = db.session.get(Case, placed.case_id)
+    earlier = db.session.scalars(
+        sa.select(audit.AuditEvent.data).where(
+            audit.AuditEvent.action == "call.not_connected",
+            audit.AuditEvent.object_type == "cases",
+            audit.AuditEvent.object_id == case.id,
+        )
+    ).all()
+    if any((data or {}).get("call") == call_sid for data in earlier):
+        return None
+    audit.record("call.not_connected", case, call=call_sid, status=status, entry=placed.id)
+    db.session.flush()
+    return None
+
+
+def record_sms_status(
+    message_sid: str, status: str, *, error_code: str | None, today: date, now: datetime
+) -> object | None:
+    """Record Twilio's final word on a sent SMS: delivered, undelivered or failed.
+
+    An agent's SMS is in the contact log: a new entry corrects it with the delivery outcome
+    (append-only). A dunning SMS is an outbox message: its delivery columns are set once.
+    The same report twice changes nothing.
+    """
+    if status not in SMS_OUTCOMES:
+        return None  # queued, sending, sent: still on the way
+    sent = _entry_by_provider_id(message_sid)
+    if sent is not None:
+        report_key = f"{message_sid}:{status}"
+        if _entry_by_provider_id(report_key) is not None:
+            return None
+        return log_contact(
+            db.session.get(Case, sent.case_id),
+            channel=sent.channel,
+            outcome=SMS_OUTCOMES[status],
+            note=f"Twilio {error_code}" if error_code else None,
+            corrects=sent,
+            provider_id=report_key,
+            agent_id=sent.agent_id,
+            today=today,
+        )
+    from agency.letters.operations import dunning_sms_by_provider_id, record_delivery
+
+    message = dunning_sms_by_provider_id(message_sid)
+    if message is None:
+        raise UnknownProviderId(f"no SMS sent with id {message_sid}")
+    return record_delivery(message, status, error_code=error_code, now=now)

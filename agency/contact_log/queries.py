@@ -23,6 +23,7 @@ from agency.contact_log.models import (
 )
 from agency.extensions import db
 from agency.ledger.models import LedgerEntry
+from agency.letters.models import DunningStep, Message
 from agency.modeling import AGENCY_TZ
 
 
@@ -58,7 +59,13 @@ TIMELINE_ACTIONS = (
     "arrangement.cancelled",
     "dispute.upheld",
     "dispute.rejected",
+    "call.not_connected",
 )
+
+
+def sandboxed(provider_id: str | None) -> bool:
+    """Whether a call or SMS was only recorded by the sandbox (no Twilio settings)."""
+    return bool(provider_id) and provider_id.startswith("sandbox-")
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ def case_work(case_id: int) -> CaseWork:
 
 def case_timeline(case: Case, work: CaseWork | None = None) -> list[TimelineItem]:
     """Everything that happened on a case, newest first: handoff, money, contacts, promises,
-    plans, disputes, shorter terms, and changes to the debtor or the case's agent."""
+    plans, disputes, shorter terms, the dunning engine's letters, e-mails and SMS, and changes
+    to the debtor or the case's agent."""
     work = work or case_work(case.id)
     names = dict(db.session.execute(sa.select(User.id, User.name)).all())
     items = [
@@ -128,7 +136,32 @@ def case_timeline(case: Case, work: CaseWork | None = None) -> list[TimelineItem
     for contact in work.contacts:
         items.append(
             TimelineItem(
-                contact.occurred_at, "contact", names.get(contact.agent_id), {"contact": contact}
+                contact.occurred_at,
+                "contact",
+                names.get(contact.agent_id),
+                {
+                    "contact": contact,
+                    "sandboxed": sandboxed(contact.provider_id),
+                    # A correction the phone service reported (Twilio's status callback).
+                    "reported": contact.corrects_id is not None and contact.provider_id is not None,
+                },
+            )
+        )
+    for message, step_name in db.session.execute(
+        sa.select(Message, DunningStep.name)
+        .join(DunningStep, DunningStep.id == Message.step_id)
+        .where(Message.case_id == case.id)
+    ):
+        items.append(
+            TimelineItem(
+                message.finished_at or message.created_at,
+                "message",
+                data={
+                    "message": message,
+                    "step": step_name,
+                    "sandboxed": sandboxed(message.provider_id),
+                },
+                order=message.id,
             )
         )
     for promise in work.promises:

@@ -32,6 +32,7 @@ from agency.clients.models import Segment
 from agency.letters.models import (
     LANGUAGES,
     Channel,
+    DeliveryStatus,
     MessageStatus,
     OffsetFrom,
     StepCosts,
@@ -44,6 +45,12 @@ MESSAGE_STATUS_LABELS = {
     MessageStatus.SENT: _l("Sent"),
     MessageStatus.FAILED: _l("Failed"),
     MessageStatus.CANCELLED: _l("Cancelled"),
+}
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.DELIVERED: _l("delivered"),
+    DeliveryStatus.UNDELIVERED: _l("not delivered"),
+    DeliveryStatus.FAILED: _l("could not be sent"),
 }
 
 CHANNEL_LABELS = {

@@ -62,6 +62,14 @@ class MessageStatus(enum.Enum):
         return self in (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.CANCELLED)
 
 
+class DeliveryStatus(enum.Enum):
+    """What the phone network reported about a sent SMS (Twilio's status callback)."""
+
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
 class DunningPolicy(db.Model):
     """The steps a case of one client, segment and debtor country goes through.
 
@@ -200,6 +208,11 @@ class Message(db.Model):
     stated_costs_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     # What was sent, as rendered (amounts, invoices, dates), so a letter can be printed again.
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # SMS: the network's final word on a sent message (set once by Twilio's status callback).
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(
+        enum_column(DeliveryStatus, "delivery_status")
+    )
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     step: Mapped[DunningStep] = relationship()
 

@@ -33,6 +33,7 @@ from agency.letters.links import payment_url
 from agency.letters.models import (
     LANGUAGES,
     Channel,
+    DeliveryStatus,
     DunningPolicy,
     DunningStep,
     LetterTemplate,
@@ -619,6 +620,27 @@ def record_failure(
         message.status = MessageStatus.PENDING
         message.send_after = now + timedelta(seconds=retry_in)
     db.session.flush()
+    return message
+
+
+def dunning_sms_by_provider_id(provider_id: str) -> Message | None:
+    """Return the sent dunning SMS that Twilio knows by `provider_id`."""
+    return db.session.scalar(
+        sa.select(Message).where(Message.channel == Channel.SMS, Message.provider_id == provider_id)
+    )
+
+
+def record_delivery(
+    message: Message, status: str, *, error_code: str | None, now: datetime
+) -> Message | None:
+    """Record the network's final word on a dunning SMS; the first report stands, so a
+    replayed one changes nothing (returns None)."""
+    if message.delivery_status is not None:
+        return None
+    message.delivery_status = DeliveryStatus(status)
+    message.delivery_reported_at = now
+    db.session.flush()
+    audit.record("dunning.delivery", message, status=status, error=error_code)
     return message
 
 

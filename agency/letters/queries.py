@@ -15,6 +15,7 @@ from agency.extensions import db
 from agency.letters.models import (
     LANGUAGES,
     Channel,
+    DeliveryStatus,
     DunningPolicy,
     DunningStep,
     LetterTemplate,
@@ -39,6 +40,8 @@ class OutboxRow:
     finished_at: datetime | None
     attempts: int
     note: str | None  # why it failed or was cancelled
+    delivery_status: DeliveryStatus | None = None  # an SMS: the network's final word
+    sandboxed: bool = False  # an SMS only recorded by the sandbox (no Twilio settings)
 
 
 def outbox(
@@ -72,6 +75,8 @@ def outbox(
             finished_at=m.finished_at,
             attempts=m.attempts,
             note=m.last_error if m.status is not MessageStatus.CANCELLED else m.cancel_reason,
+            delivery_status=m.delivery_status,
+            sandboxed=(m.provider_id or "").startswith("sandbox-"),
         )
         for m, ref, debtor, client, step in db.session.execute(stmt)
     ]

@@ -1,24 +1,19 @@
 """Calls and SMS: refused outside the legal hours in the debtor's time zone (NL 07:00-20:00,
 not on Sundays or official holidays; BE 08:00-22:00); sent by a job through Twilio (only its
-HTTP client is faked here) or recorded by the sandbox; logged once."""
+HTTP client is faked here, see conftest.py) or recorded by the sandbox; logged once."""
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from twilio.http import HttpClient
-from twilio.http.response import Response
 
 from agency import jobs
 from agency.contact_log import tasks
 from agency.contact_log.hours import contact_refusal
 from agency.contact_log.models import Channel, ContactEntry, Outcome
-from agency.contact_log.sms import HTTP_CLIENT_KEY
 from agency.sandbox.models import SandboxRecord
 
 AMS = "Europe/Amsterdam"
@@ -72,41 +67,6 @@ def test_a_refusal_names_the_next_allowed_moment():
     assert brussels.endswith("11-06-2025 08:00 Europe/Brussels")
 
 
-class FakeTwilioHttp(HttpClient):
-    """Twilio's own HTTP client interface; answers as the API would and keeps the requests."""
-
-    def __init__(self) -> None:
-        super().__init__(logger=logging.getLogger("twilio.fake"), is_async=False)
-        self.requests: list[tuple[str, str, dict]] = []
-
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kwargs):
-        self.requests.append((method, uri, dict(data or {})))
-        prefix = "SM" if uri.endswith("/Messages.json") else "CA"
-        sid = f"{prefix}{len(self.requests):032d}"
-        return Response(201, json.dumps({"sid": sid, "status": "queued"}))
-
-
-@pytest.fixture
-def live_twilio(app):
-    fake = FakeTwilioHttp()
-    app.config.update(
-        TWILIO_ACCOUNT_SID="AC" + "1" * 32,
-        TWILIO_AUTH_TOKEN="secret",
-        TWILIO_FROM="+3197010000000",
-        TWILIO_AGENT_LINE="+31201234567",
-    )
-    app.extensions[HTTP_CLIENT_KEY] = fake
-    yield fake
-    del app.extensions[HTTP_CLIENT_KEY]
-
-
-@pytest.fixture
-def reachable_case(make_case, make_debtor, make_client):
-    client = make_client()
-    debtor = make_debtor(client, phone="+31612345678", timezone=AMS)
-    return make_case(100_00, debtor=debtor)
-
-
 def test_an_sms_goes_through_twilio_once(app, db, live_twilio, reachable_case):
     with time_machine.travel(utc(2025, 3, 4, 10, 0), tick=False):
         first = tasks.send_sms(reachable_case.id, "Betaal via de link", None, "req-1")
@@ -115,7 +75,13 @@ def test_an_sms_goes_through_twilio_once(app, db, live_twilio, reachable_case):
     assert len(live_twilio.requests) == 1
     method, uri, data = live_twilio.requests[0]
     assert method == "POST" and uri.endswith(f"/Accounts/AC{'1' * 32}/Messages.json")
-    assert data == {"To": "+31612345678", "From": "+3197010000000", "Body": "Betaal via de link"}
+    assert data == {
+        "To": "+31612345678",
+        "From": "+3197010000000",
+        "Body": "Betaal via de link",
+        # Twilio reports delivery to the public URL of the SMS webhook.
+        "StatusCallback": "http://127.0.0.1:5000/webhooks/twilio/sms/status",
+    }
     entry = db.session.scalars(sa.select(ContactEntry)).one()
     assert (entry.channel, entry.outcome, entry.provider_id, entry.note) == (
         Channel.SMS_OUT,
@@ -130,7 +96,13 @@ def test_a_call_rings_the_agent_line_and_dials_the_debtor(app, db, live_twilio, 
         sid = tasks.place_call(reachable_case.id, None, "req-2")
     _, uri, data = live_twilio.requests[0]
     assert uri.endswith("/Calls.json") and data["To"] == "+31201234567"
-    assert "<Number>+31612345678</Number>" in data["Twiml"]
+    callback = "http://127.0.0.1:5000/webhooks/twilio/calls/status"
+    # Both legs report to the call-status webhook: the agent's (this call) and the debtor's.
+    assert (data["StatusCallback"], data["StatusCallbackEvent"]) == (callback, ["completed"])
+    assert (
+        f'<Number statusCallback="{callback}" statusCallbackEvent="completed" '
+        'statusCallbackMethod="POST">+31612345678</Number>'
+    ) in data["Twiml"]
     entry = db.session.scalars(sa.select(ContactEntry)).one()
     assert (entry.outcome, entry.provider_id) == (Outcome.DIALLED, sid)
 
@@ -179,5 +151,3 @@ def test_no_sms_without_consent(client, login_as, app, db, reachable_case):
         client.post(f"/cases/{reachable_case.id}/sms", data={"body": "x", "csrf_token": token})
         assert jobs.backend_for(app).wait_idle(30)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
-
-

@@ -212,3 +212,71 @@ def test_a_correction_through_the_page(client, login_as, make_case, db):
         (Outcome.WRONG_NUMBER, wrong.id),
     ]
     assert "correctie" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_timeline_shows_the_dunning_engines_letters_emails_and_sms(
+    app, db, client, login_as, make_case, make_debtor, make_client
+):
+    """What the dunning engine sent stands between the agent's contacts, newest first, with
+    its status; an SMS the sandbox only recorded says so."""
+    import time_machine
+
+    from agency.letters import tasks as dunning
+    from agency.letters.models import Channel as MessageChannel
+    from agency.letters.models import Message, MessageStatus
+
+    client_row = make_client()
+    debtor = make_debtor(
+        client_row,
+        street="Kerkstraat 1",
+        city="Utrecht",
+        email="debiteur@example.test",
+        phone="+31612345678",
+        timezone="Europe/Amsterdam",
+    )
+    case = make_case(100_00, debtor=debtor, due_dates=[date(2025, 2, 28)])
+
+    def run_dunning(moment: datetime) -> None:
+        with time_machine.travel(moment, tick=False):
+            dunning.schedule_due_messages(moment.date().isoformat())
+            for message in db.session.scalars(
+                sa.select(Message).where(Message.status == MessageStatus.PENDING)
+            ).all():
+                dunning.dispatch_message(message.id, moment.isoformat())
+
+    run_dunning(datetime(2025, 3, 4, 9, 0, tzinfo=UTC))  # the notice: letter and e-mail
+    log_contact(
+        case,
+        channel=Channel.CALL_OUT,
+        outcome=Outcome.NO_ANSWER,
+        occurred_at=datetime(2025, 3, 6, 9, 0, tzinfo=UTC),
+        today=TODAY,
+    )
+    db.session.commit()
+    run_dunning(datetime(2025, 3, 18, 9, 0, tzinfo=UTC))  # the reminder: e-mail and SMS
+
+    items = case_timeline(case)
+    kinds = [(i.kind, i.at.astimezone(UTC).date()) for i in items if i.kind != "ledger"]
+    channels = [i.data["message"].channel for i in items if i.kind == "message"]
+    assert kinds[:5] == [
+        ("message", date(2025, 3, 18)),
+        ("message", date(2025, 3, 18)),
+        ("contact", date(2025, 3, 6)),
+        ("message", date(2025, 3, 4)),
+        ("message", date(2025, 3, 4)),
+    ]
+    assert sorted(channels[:2], key=lambda c: c.value) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert sorted(channels[2:], key=lambda c: c.value) == [
+        MessageChannel.EMAIL,
+        MessageChannel.LETTER,
+    ]
+    assert all(i.data["message"].status is MessageStatus.SENT for i in items if i.kind == "message")
+    assert [i.at for i in items] == sorted((i.at for i in items), reverse=True)
+
+    login_as("agent")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    timeline = page[page.index('data-testid="timeline"') :]
+    assert timeline.count('data-kind="message"') == 4
+    assert "Ingebrekestelling met EUR 40" in timeline and "Herinnering" in timeline
+    assert "Brief per post" in timeline and "sms" in timeline.lower()
+    assert timeline.count('data-testid="sandboxed"') == 1  # the SMS: no Twilio settings
