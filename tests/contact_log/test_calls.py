@@ -41,11 +41,17 @@ def utc(*args) -> datetime:
         ("NL", AMS, utc(2025, 6, 9, 10, 0), False),  # Whit Monday
         ("NL", AMS, utc(2025, 12, 26, 10, 0), False),  # Boxing Day
         ("NL", AMS, utc(2025, 12, 27, 10, 0), True),  # an ordinary Saturday
+        ("NL", AMS, utc(2025, 1, 1, 10, 0), False),  # New Year's Day
+        ("NL", AMS, utc(2025, 12, 25, 10, 0), False),  # Christmas Day
+        ("NL", AMS, utc(2025, 7, 21, 10, 0), True),  # Belgium's national day binds no Dutch
         ("BE", "Europe/Brussels", utc(2025, 3, 4, 6, 59), False),  # 07:59
         ("BE", "Europe/Brussels", utc(2025, 3, 4, 7, 0), True),  # 08:00
         ("BE", "Europe/Brussels", utc(2025, 3, 4, 20, 59), True),  # 21:59
         ("BE", "Europe/Brussels", utc(2025, 3, 4, 21, 0), False),  # 22:00
         ("BE", "Europe/Brussels", utc(2025, 3, 9, 10, 0), True),  # Sunday: no such rule in BE
+        ("BE", "Europe/Brussels", utc(2025, 4, 18, 10, 0), True),  # Good Friday: Dutch only
+        ("BE", "Europe/Brussels", utc(2025, 7, 1, 5, 59), False),  # 07:59 CEST
+        ("BE", "Europe/Brussels", utc(2025, 7, 1, 19, 59), True),  # 21:59 CEST
     ],
 )
 def test_legal_calling_hours(country, zone, moment, allowed):
@@ -151,3 +157,40 @@ def test_no_sms_without_consent(client, login_as, app, db, reachable_case):
         client.post(f"/cases/{reachable_case.id}/sms", data={"body": "x", "csrf_token": token})
         assert jobs.backend_for(app).wait_idle(30)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
+
+
+def test_the_page_refuses_a_call_on_a_dutch_public_holiday(
+    client, login_as, app, db, reachable_case
+):
+    """Whit Monday 2025 at 11:00 in Amsterdam: inside the hours, but a public holiday."""
+    with time_machine.travel(utc(2025, 6, 9, 9, 0), tick=False):
+        login_as("agent")
+        page = client.get(f"/cases/{reachable_case.id}").get_data(as_text=True)
+        assert 'data-testid="phone-refusal"' in page
+        assert "10-06-2025 07:00" in page  # the next allowed moment: Tuesday morning
+        token = client.csrf_token(f"/cases/{reachable_case.id}")
+        client.post(f"/cases/{reachable_case.id}/call", data={"csrf_token": token})
+        assert jobs.backend_for(app).wait_idle(30)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactEntry)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
+
+
+def test_a_job_run_on_a_sunday_sends_nothing(app, db, live_twilio, reachable_case):
+    with time_machine.travel(utc(2025, 3, 9, 10, 0), tick=False):  # Sunday 11:00
+        assert tasks.send_sms(reachable_case.id, "zondag", None, "req-sun") is None
+        assert tasks.place_call(reachable_case.id, None, "req-sun-call") is None
+    assert live_twilio.requests == []
+
+
+def test_a_belgian_debtor_is_called_on_a_sunday_in_brussels_hours(
+    app, db, live_twilio, make_case, make_debtor, make_client
+):
+    debtor = make_debtor(
+        make_client(), phone="+32470123456", country="BE", timezone="Europe/Brussels"
+    )
+    case = make_case(100_00, debtor=debtor)
+    with time_machine.travel(utc(2025, 3, 9, 20, 30), tick=False):  # Sunday 21:30 Brussels
+        assert tasks.place_call(case.id, None, "req-be").startswith("CA")
+    with time_machine.travel(utc(2025, 3, 9, 21, 0), tick=False):  # 22:00: too late
+        assert tasks.place_call(case.id, None, "req-be-late") is None
+    assert len(live_twilio.requests) == 1
