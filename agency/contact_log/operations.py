@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -42,6 +43,9 @@ from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.queries import case_balance, invoice_open_principal
 from agency.modeling import utcnow
+
+if TYPE_CHECKING:
+    from agency.letters.models import Message
 
 # Days after the promised or due date before a missing payment counts as broken: a transfer
 # made on the day itself takes a working day or two to reach the agency's account.
@@ -797,7 +801,7 @@ def record_call_status(
 
 def record_sms_status(
     message_sid: str, status: str, *, error_code: str | None, today: date, now: datetime
-) -> object | None:
+) -> ContactEntry | Message | None:
     """Record Twilio's final word on a sent SMS: delivered, undelivered or failed.
 
     An agent's SMS is in the contact log: a new entry corrects it with the delivery outcome
