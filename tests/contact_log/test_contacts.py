@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from agency import jobs
 from agency.cases.models import Case, Debtor
 from agency.contact_log.models import Channel, ContactEntry, ContactLogTampering, Outcome
 from agency.contact_log.operations import log_contact
@@ -223,7 +224,7 @@ def test_the_timeline_shows_the_dunning_engines_letters_emails_and_sms(
 
     from agency.letters import tasks as dunning
     from agency.letters.models import Channel as MessageChannel
-    from agency.letters.models import Message, MessageStatus
+    from agency.letters.models import MessageStatus
 
     client_row = make_client()
     debtor = make_debtor(
@@ -237,12 +238,12 @@ def test_the_timeline_shows_the_dunning_engines_letters_emails_and_sms(
     case = make_case(100_00, debtor=debtor, due_dates=[date(2025, 2, 28)])
 
     def run_dunning(moment: datetime) -> None:
+        # The periodic job enqueues the dispatch jobs after its commit; wait for them on the
+        # frozen clock (dispatching by hand as well would race them).
         with time_machine.travel(moment, tick=False):
             dunning.schedule_due_messages(moment.date().isoformat())
-            for message in db.session.scalars(
-                sa.select(Message).where(Message.status == MessageStatus.PENDING)
-            ).all():
-                dunning.dispatch_message(message.id, moment.isoformat())
+            assert jobs.backend_for(app).wait_idle(30)
+        db.session.expire_all()
 
     run_dunning(datetime(2025, 3, 4, 9, 0, tzinfo=UTC))  # the notice: letter and e-mail
     log_contact(
