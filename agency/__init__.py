@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from agency.clients.views import bp as clients_bp
     from agency.contact_log.views import bp as contact_log_bp
     from agency.letters.views import bp as letters_bp
+    from agency.paylink.webhooks import bp as webhooks_bp
     from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(letters_bp, url_prefix="/letters")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(webhooks_bp)
 
     from agency import formatting
 

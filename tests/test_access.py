@@ -70,6 +70,9 @@ REALMS = {
     "api.openapi": "public-api",
     "api.create_handoff": "post-only",
     "api.handoff": "api",
+    "webhooks.mollie": "post-only",
+    "webhooks.stripe": "post-only",
+    "webhooks.sandbox_checkout": "bearer",
 }
 
 VISITORS = ["anonymous", "agent", "supervisor", "client_user"]
@@ -99,6 +102,8 @@ def expected_status(realm: str, visitor: str, foreign: bool) -> int:
         return 200
     if realm == "api":
         return 401  # a session is no API token
+    if realm == "bearer":
+        return 200  # the unguessable id in the URL is the access, whoever holds it
     if realm == "public":
         return 200 if visitor == "anonymous" else 302  # logged in: sent to the home page
     if realm == "login-step":
@@ -167,6 +172,18 @@ def _dunning(client):
     return {"policy_id": policy.id, "template_id": template.id}
 
 
+def _sandbox_payment(case_id: int, db) -> str:
+    """A payment started through the sandbox on the case; its page is /pay/sandbox/<public_id>."""
+    from agency.cases.models import Case
+    from agency.paylink.models import ProviderPayment
+    from agency.paylink.payments import start_payment
+
+    start_payment(db.session.get(Case, case_id), 10_00, return_url="http://127.0.0.1/")
+    return db.session.scalars(
+        db.select(ProviderPayment.public_id).where(ProviderPayment.case_id == case_id)
+    ).one()
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -188,6 +205,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
             **_dunning(own),
+            "public_id": _sandbox_payment(own_case, db),
         },
         "other": {
             "client_id": other.id,
@@ -197,6 +215,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,
             **_dunning(other),
+            "public_id": _sandbox_payment(other_case, db),
         },
         "users": {
             "agent": make_user(Role.AGENT),
