@@ -50,6 +50,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_AGENT_LINE": get("TWILIO_AGENT_LINE") or None,
         # sandbox | mollie | stripe; unset: Mollie or Stripe when their keys are set, else sandbox.
         "PAYMENT_PROVIDER": get("PAYMENT_PROVIDER") or None,
+        # Per-address limit on the providers' webhooks and the sandbox page's choice.
+        "PAYMENT_WEBHOOK_RATE_LIMIT": get("PAYMENT_WEBHOOK_RATE_LIMIT", "300 per minute"),
         "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,

@@ -28,7 +28,11 @@ from agency.paylink.providers import (
 
 bp = Blueprint("webhooks", __name__)
 
-WEBHOOK_RATE_LIMIT = "300 per minute"
+
+def _webhook_rate_limit() -> str:
+    return current_app.config["PAYMENT_WEBHOOK_RATE_LIMIT"]
+
+
 STATUS_LABELS = {
     PaymentStatus.OPEN: _l("Open"),
     PaymentStatus.PAID: _l("Paid"),
@@ -55,7 +59,7 @@ def _unavailable(provider: str, exc: ProviderError):
 
 @bp.post("/webhooks/mollie")
 @csrf.exempt
-@limiter.limit(WEBHOOK_RATE_LIMIT)
+@limiter.limit(_webhook_rate_limit)
 def mollie():
     """Mollie posts only a payment id: fetch that payment from Mollie and settle by its status."""
     provider = mollie_provider()
@@ -79,7 +83,7 @@ def mollie():
 
 @bp.post("/webhooks/stripe")
 @csrf.exempt
-@limiter.limit(WEBHOOK_RATE_LIMIT)
+@limiter.limit(_webhook_rate_limit)
 def stripe():
     """Stripe posts a signed event: verify it on the raw body, then settle the session."""
     provider = stripe_provider()
@@ -110,7 +114,7 @@ class SandboxCheckoutForm(FlaskForm):
 
 
 @bp.route("/pay/sandbox/<public_id>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(_webhook_rate_limit, methods=["POST"])
 def sandbox_checkout(public_id: str):
     """The sandbox's checkout: the tester chooses paid, failed or cancelled."""
     if not sandbox_allowed() or len(public_id) > 32:

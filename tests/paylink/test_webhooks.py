@@ -395,3 +395,11 @@ def test_two_webhooks_at_once_book_once(app, db, stripe_started, database):
     db.session.expire_all()
     assert len(_payment_entries(db, case.id)) == 1
     assert case_balance(case.id).total == 300_00
+
+
+def test_webhooks_are_rate_limited_per_address(app, client, db, stripe_started):
+    app.config["PAYMENT_WEBHOOK_RATE_LIMIT"] = "3 per minute"
+    payload = stripe_event("customer.created", {"id": "cus_1", "object": "customer"})
+    answers = [_deliver(client, payload, stripe_signature(payload)).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert client.post("/webhooks/mollie", data={"id": "tr_x"}).status_code != 429  # its own
