@@ -53,6 +53,12 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Per-address limit on the providers' webhooks and the sandbox page's choice.
         "PAYMENT_WEBHOOK_RATE_LIMIT": get("PAYMENT_WEBHOOK_RATE_LIMIT", "300 per minute"),
         "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
+        # The methods Mollie offers the debtor (active on the profile); empty: all active ones.
+        "MOLLIE_METHODS": tuple(
+            m.strip()
+            for m in get("MOLLIE_METHODS", "ideal,bancontact,creditcard").split(",")
+            if m.strip()
+        ),
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,
         "AGENCY_NAME": get("AGENCY_NAME", "Agency Incasso B.V."),

@@ -101,7 +101,7 @@ def test_mollie_is_asked_for_a_payment_of_the_amount_in_euros(mollie_app, db, ma
     assert case.reference in sent["description"]
     assert sent["redirectUrl"] == RETURN_URL
     assert sent["webhookUrl"] == f"{PUBLIC_BASE_URL}/webhooks/mollie"
-    assert "ideal" in sent["method"]
+    assert sent["method"] == ["ideal", "bancontact", "creditcard"]
     assert headers["Authorization"] == f"Bearer {MOLLIE_KEY}"
     [payment] = _payments(db)
     assert sent["metadata"] == {"public_id": payment.public_id}
@@ -124,6 +124,19 @@ def test_amounts_reach_mollie_as_strings_with_two_decimals(mollie_app, make_case
         )
         start_payment(case, cents, return_url=RETURN_URL)
         assert json.loads(mock.calls[0].request.body)["amount"]["value"] == value
+
+
+def test_without_mollie_methods_mollie_offers_every_active_one(mollie_app, make_case):
+    mollie_app.config["MOLLIE_METHODS"] = ()
+    case = make_case(500_00)
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{MOLLIE_API}/payments",
+            json=mollie_payment("tr_a1", "open", cents=10_00, public_id="x"),
+            status=201,
+        )
+        start_payment(case, 10_00, return_url=RETURN_URL)
+        assert "method" not in json.loads(mock.calls[0].request.body)
 
 
 def test_a_refusal_by_mollie_stores_nothing(mollie_app, db, make_case):

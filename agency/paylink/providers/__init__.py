@@ -77,7 +77,7 @@ def mollie_provider(app: Flask | None = None):
         return None
     from agency.paylink.providers.mollie import MollieProvider
 
-    return MollieProvider(app.config["MOLLIE_API_KEY"])
+    return MollieProvider(app.config["MOLLIE_API_KEY"], app.config["MOLLIE_METHODS"])
 
 
 def stripe_provider(app: Flask | None = None):

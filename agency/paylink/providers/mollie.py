@@ -36,9 +36,10 @@ TIMEOUT = (3, 10)
 class MollieProvider:
     name = "mollie"
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, methods: tuple[str, ...] = ("ideal",)) -> None:
         self._client = Client(timeout=TIMEOUT, retry=1)
         self._client.set_api_key(api_key)
+        self._methods = list(methods)
 
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         """Create a Mollie payment (iDEAL among the methods) and return its checkout."""
@@ -48,9 +49,11 @@ class MollieProvider:
             "redirectUrl": request.return_url,
             "cancelUrl": request.cancel_url,
             "webhookUrl": request.webhook_url,
-            "method": ["ideal", "creditcard", "bancontact"],
             "metadata": {"public_id": request.public_id},
         }
+        if self._methods:
+            # Mollie's selection screen offers only these (each must be active on the profile).
+            data["method"] = self._methods
         if request.locale in LOCALES:
             data["locale"] = LOCALES[request.locale]
         try:
