@@ -403,3 +403,14 @@ def test_webhooks_are_rate_limited_per_address(app, client, db, stripe_started):
     answers = [_deliver(client, payload, stripe_signature(payload)).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
     assert client.post("/webhooks/mollie", data={"id": "tr_x"}).status_code != 429  # its own
+
+
+def test_the_agent_sees_the_booked_payment_on_the_case(client, db, mollie_started, login_as):
+    case, payment = mollie_started
+    with responses.RequestsMock() as mock:
+        _mollie_says(mock, payment, "paid")
+        client.post("/webhooks/mollie", data={"id": "tr_WDqYK6vllg"})
+    login_as("agent")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Mollie tr_WDqYK6vllg" in page
+    assert "123,45" in page
