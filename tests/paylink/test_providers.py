@@ -253,7 +253,7 @@ def _choose(client, url: str, button: str):
 def test_the_sandbox_page_shows_the_payment_and_three_choices(app, db, make_case, client):
     case = make_case(500_00)
     url = start_payment(case, 123_45, return_url=RETURN_URL)
-    assert urlsplit(url).path.startswith("/pay/sandbox/")
+    assert url.startswith("/pay/sandbox/")  # on whatever address the debtor came by
     html = client.get(_path(url)).get_data(as_text=True)
     assert case.reference in html
     assert "€ 123,45" in html or "€\xa0123,45" in html

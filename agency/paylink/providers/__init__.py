@@ -67,7 +67,7 @@ def sandbox_provider(app: Flask | None = None):
     from agency.paylink.providers.sandbox import SandboxProvider
 
     app = app or current_app
-    return SandboxProvider(app.config["PUBLIC_BASE_URL"], app.config["SECRET_KEY"])
+    return SandboxProvider(app.config["SECRET_KEY"])
 
 
 def mollie_provider(app: Flask | None = None):

@@ -22,12 +22,12 @@ def payment_id(public_id: str) -> str:
 class SandboxProvider:
     name = "sandbox"
 
-    def __init__(self, base_url: str, secret_key: str) -> None:
-        self._base_url = base_url.rstrip("/")
+    def __init__(self, secret_key: str) -> None:
         self._signer = URLSafeSerializer(secret_key, salt=SALT)
 
     def page_url(self, public_id: str) -> str:
-        return f"{self._base_url}/pay/sandbox/{public_id}"
+        # Relative: the debtor stays on the address they reached the payment page by.
+        return f"/pay/sandbox/{public_id}"
 
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         """Point the debtor at the sandbox page; the return URL rides along, signed."""
