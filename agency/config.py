@@ -82,6 +82,16 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "UPLOAD_DIR": get("UPLOAD_DIR") or None,
         "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
+        # The payment page: wrong answers to its check before the link locks, for how long,
+        # and the per-address rate limits of its pages and of the check.
+        "PAYLINK_MAX_FAILURES": int(get("PAYLINK_MAX_FAILURES", "5")),
+        "PAYLINK_LOCK_MINUTES": int(get("PAYLINK_LOCK_MINUTES", "30")),
+        "PAYLINK_RATE_LIMIT": get("PAYLINK_RATE_LIMIT", "60 per minute"),
+        "PAYLINK_CHECK_RATE_LIMIT": get("PAYLINK_CHECK_RATE_LIMIT", "10 per minute"),
+        # Checkout origins the pay form may redirect to (the CSP's form-action), space-separated.
+        "PAYLINK_FORM_ACTION": tuple(
+            get("PAYLINK_FORM_ACTION", "https://www.mollie.com https://checkout.stripe.com").split()
+        ),
     }
 
 
