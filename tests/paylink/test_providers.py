@@ -328,3 +328,26 @@ def test_a_tampered_return_address_is_not_followed(app, db, make_case, client):
     )
     assert response.status_code == 200  # the outcome page, no redirect anywhere
     assert _payments(db)[0].status is PaymentStatus.PAID
+
+
+def test_the_debtor_pays_part_from_the_payment_page_through_the_sandbox(client, checked, db):
+    from tests.paylink.conftest import page_csrf
+
+    case, token = checked(100_00, 250_00)
+    response = client.post(
+        f"/pay/{token}/pay",
+        data={"amount": "50,00", "csrf_token": page_csrf(client, f"/pay/{token}")},
+    )
+    assert response.status_code == 303
+    back = _choose(client, response.headers["Location"], "paid")
+    assert back.status_code == 302
+    assert urlsplit(back.headers["Location"]).path == f"/pay/{token}"
+    page = client.get(f"/pay/{token}").get_data(as_text=True)
+    assert "300,00" in page
+    assert case_balance(case.id).total == 300_00
+    [payment] = _payments(db)
+    assert (payment.case_id, payment.amount_cents, payment.status) == (
+        case.id,
+        50_00,
+        PaymentStatus.PAID,
+    )
