@@ -66,14 +66,14 @@ class DisputeForm(FlaskForm):
         _l("Reason"), choices=choices((r.value, label) for r, label in REASON_LABELS.items())
     )
     message = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=4000)])
-    files = MultipleFileField(_l("Documents (PDF, PNG or JPEG, at most 5 MB each)"))
+    files = MultipleFileField(_l("Documents (up to 5; PDF, PNG or JPEG; 5 MB each)"))
 
 
 class AlreadyPaidForm(FlaskForm):
     amount = AmountField(_l("Amount paid (euro)"), validators=[InputRequired()])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired()])
     note = TextAreaField(_l("To whom and how did you pay?"), validators=[Length(max=2000)])
-    files = MultipleFileField(_l("Proof of payment (PDF, PNG or JPEG, at most 5 MB each)"))
+    files = MultipleFileField(_l("Proof of payment (up to 5 files; PDF, PNG or JPEG; 5 MB each)"))
 
 
 class CopyForm(FlaskForm):

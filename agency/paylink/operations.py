@@ -170,6 +170,7 @@ def debtor_dispute(
     """The debtor disputes an invoice's open amount: dunning pauses and the client decides."""
     from agency.ledger.queries import invoice_open_principal
 
+    check_files(files)
     amount = invoice_open_principal(case.id).get(invoice.id, 0)
     dispute = record_dispute(
         case,
@@ -189,6 +190,17 @@ def debtor_dispute(
         next_action_on=None,
     )
     return dispute
+
+
+MAX_FILES = 5  # files per answer; each is checked like a dispute file (type, 5 MB)
+
+
+def check_files(files: list[UploadedFile]) -> None:
+    """Refuse too many files, or one of the wrong type or size, before anything is written."""
+    if len(files) > MAX_FILES:
+        raise PaylinkError(f"at most {MAX_FILES} files")
+    for upload in files:
+        check_dispute_file(upload)
 
 
 def _store_files(
@@ -231,8 +243,7 @@ def debtor_already_paid(
         raise PaylinkError("an amount above zero")
     if paid_on > today:
         raise PaylinkError("a payment date in the future")
-    for upload in files:
-        check_dispute_file(upload)  # refuse before anything is written
+    check_files(files)
     entry = _log(
         case,
         Outcome.REACHED,

@@ -409,7 +409,9 @@ def dispute(token: str):
             )
         except AgencyError:
             db.session.rollback()
-            form.files.errors.append(_("Send PDF, PNG or JPEG files of at most 5 MB, or call us."))
+            form.files.errors.append(
+                _("Send up to 5 PDF, PNG or JPEG files of 5 MB each, or call us.")
+            )
         else:
             db.session.commit()
             return _done(
@@ -441,8 +443,8 @@ def already_paid(token: str):
             db.session.rollback()
             form.files.errors.append(
                 _(
-                    "Check the date (not in the future) and send PDF, PNG or JPEG files "
-                    "of at most 5 MB."
+                    "Check the date (not in the future) and send up to 5 PDF, PNG or JPEG "
+                    "files of 5 MB each."
                 )
             )
         else:

@@ -270,3 +270,36 @@ def test_staff_see_the_requests_and_mark_them_handled(app, db, client, checked, 
         ).status_code
         == 404
     )
+
+
+def test_more_than_five_files_are_refused(app, db, client, checked):
+    case, token = checked()
+    files = [(io.BytesIO(b"%PDF-1.4 x"), f"bon{i}.pdf") for i in range(6)]
+    response = _post(
+        client,
+        token,
+        "paid",
+        {"amount": "100,00", "paid_on": _day(-1)},
+        {"files": files},
+    )
+    assert response.status_code == 400
+    assert _count(db, DebtorRequest) == 0 and _portal_entries(db, case) == []
+
+
+def test_paid_in_full_the_debtor_still_sees_the_payment(app, db, client, checked):
+    from agency.paylink.models import PaymentStatus
+    from agency.paylink.payments import settle_in_sandbox
+
+    case, token = checked(100_00)
+    response = _post(client, token, "pay", {"amount": "100,00"})
+    assert response.status_code == 303
+    settle_in_sandbox(db.session.scalar(sa.select(ProviderPayment)), PaymentStatus.PAID)
+    db.session.commit()
+    assert db.session.get(type(case), case.id).status is CaseStatus.PAID
+    page = client.get(f"/pay/{token}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="payment-status"' in text
+    assert "100,00" in text and 'name="amount"' not in text  # no more forms: the link expired
+    # Someone else, without the check, gets the gone page.
+    client.delete_cookie("agency_session")
+    assert client.get(f"/pay/{token}").status_code == 404

@@ -194,3 +194,33 @@ def test_a_payment_status_is_shown_only_on_its_own_case(app, db, client, checked
     assert 'data-testid="payment-status"' in page and "50,00" in page
     page = client.get(f"/pay/{token}?payment=foreign-payment").get_data(as_text=True)
     assert 'data-testid="payment-status"' not in page and "70,00" not in page
+
+
+def test_the_deadline_of_the_latest_letter_is_shown(app, db, client, checked):
+    from datetime import date
+
+    from agency.clients.models import Segment
+    from agency.letters.models import Channel, Message, MessageStatus
+    from agency.letters.operations import copy_policy_for_client
+
+    case, token = checked()
+    policy = copy_policy_for_client(case.client, Segment.B2B, "NL", actor=None)
+    for step, status, ends in (
+        (policy.steps[0], MessageStatus.SENT, date(2025, 4, 10)),
+        (policy.steps[1], MessageStatus.SENT, date(2025, 4, 23)),
+        (policy.steps[2], MessageStatus.PENDING, date(2025, 5, 30)),  # not sent: no deadline yet
+    ):
+        db.session.add(
+            Message(
+                client_id=case.client_id,
+                case_id=case.id,
+                step_id=step.id,
+                channel=Channel.LETTER,
+                status=status,
+                term_ends_on=ends,
+                content={},
+            )
+        )
+    db.session.commit()
+    page = client.get(f"/pay/{token}").get_data(as_text=True)
+    assert 'data-testid="deadline">23-04-2025<' in page
