@@ -96,11 +96,8 @@ def find_token(token: str) -> tuple[PayToken | None, TokenState]:
         return None, TokenState.UNKNOWN
     if row.revoked_at is not None:
         return row, TokenState.REVOKED
-    now = utcnow()
-    if not row.case.is_open or (row.expires_at is not None and row.expires_at <= now):
-        if row.expires_at is None and not row.case.is_open:
-            row.expires_at = now  # the case closed: so is its link, for good
-            db.session.flush()
+    # A closed case's link is expired, whatever happens to the case later.
+    if not row.case.is_open or (row.expires_at is not None and row.expires_at <= utcnow()):
         return row, TokenState.EXPIRED
     return row, TokenState.VALID
 

@@ -61,8 +61,31 @@ def test_the_link_expires_when_the_case_closes(app, db, client, linked):
     transition(case, CaseStatus.RETURNED, on=date(2025, 4, 1))
     db.session.commit()
     assert client.get(f"/pay/{token}").status_code == 404
-    row, state = find_token(token)
-    assert state is TokenState.EXPIRED and row.expires_at is not None
+    assert find_token(token)[1] is TokenState.EXPIRED
+
+
+def test_a_link_with_an_expiry_expires_then(app, db, client, linked):
+    from datetime import timedelta
+
+    from agency.modeling import utcnow
+
+    case, token = linked()
+    row, _ = find_token(token)
+    row.expires_at = utcnow() + timedelta(minutes=5)
+    db.session.commit()
+    assert client.get(f"/pay/{token}").status_code == 200
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get(f"/pay/{token}").status_code == 404
+    assert find_token(token)[1] is TokenState.EXPIRED
+
+
+def test_the_cli_prints_a_cases_link(app, db, linked):
+    case, token = linked()
+    result = app.test_cli_runner().invoke(args=["pay-link", case.reference])
+    assert result.exit_code == 0 and result.output.strip().endswith(f"/pay/{token}")
+    missing = app.test_cli_runner().invoke(args=["pay-link", "NOPE"])
+    assert missing.exit_code != 0 and "no case" in missing.output
 
 
 def test_staff_revoke_the_link_from_the_case_page(app, db, client, linked, login_as):
