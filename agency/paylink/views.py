@@ -100,13 +100,9 @@ def _checked(row) -> bool:
     return row is not None and row.id in session.get(CHECKED, [])
 
 
-def _link_or_gone(token: str):
-    """Return the valid link row whose check the visitor passed; None when the caller must
-    answer with the gone page (or the check)."""
-    row = g.paylink_row
-    if g.paylink_state is not TokenState.VALID:
-        return None
-    return row
+def _valid_link():
+    """Return the request's link when it opens the page now; None: answer with the gone page."""
+    return g.paylink_row if g.paylink_state is TokenState.VALID else None
 
 
 def _language_form() -> LanguageForm:
@@ -211,7 +207,7 @@ def show(token: str):
                 payment_label=PAYMENT_STATUS_LABELS,
                 language_form=None,
             )
-    if _link_or_gone(token) is None:
+    if _valid_link() is None:
         return _gone()
     if not _checked(row):
         return _check_page(token, locked=is_locked(row))
@@ -221,7 +217,7 @@ def show(token: str):
 @bp.route("/pay/<token>/check", methods=["POST"])
 @limiter.limit(_check_rate_limit)
 def check(token: str):
-    row = _link_or_gone(token)
+    row = _valid_link()
     if row is None:
         return _gone()
     form = CheckForm()
@@ -257,7 +253,7 @@ def language(token: str):
 
 def _checked_link(token: str):
     """The link of a debtor's action: valid and checked, else None."""
-    row = _link_or_gone(token)
+    row = _valid_link()
     return row if _checked(row) else None
 
 
