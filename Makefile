@@ -42,8 +42,11 @@ lint: install-test
 bench: install-test
 	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
 
-## make translations: extract the texts, update the Dutch catalogue, compile it (commit both).
+## make translations: extract the texts, update the Dutch, German and French catalogues, compile
+## them (commit both). German and French cover the debtor's payment page.
 translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o agency/translations/messages.pot .
-	$(BIN)/pybabel update -i agency/translations/messages.pot -d agency/translations -l nl --no-fuzzy-matching
+	for lang in nl de fr; do \
+		$(BIN)/pybabel update -i agency/translations/messages.pot -d agency/translations -l $$lang --no-fuzzy-matching; \
+	done
 	$(BIN)/pybabel compile -d agency/translations

@@ -91,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     from agency.contact_log.views import bp as contact_log_bp
     from agency.contact_log.webhooks import bp as twilio_bp
     from agency.letters.views import bp as letters_bp
+    from agency.paylink.staff import bp as paylink_staff_bp
+    from agency.paylink.views import bp as paylink_bp
+    from agency.paylink.webhooks import bp as webhooks_bp
     from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
@@ -102,8 +105,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(letters_bp, url_prefix="/letters")
+    app.register_blueprint(paylink_bp)
+    app.register_blueprint(paylink_staff_bp)
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(webhooks_bp)
 
     from agency import formatting
 

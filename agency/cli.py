@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(cron)
     app.cli.add_command(handoffs)
+    app.cli.add_command(pay_link)
 
 
 @click.command("demo")
@@ -61,6 +62,23 @@ def create_user_command(
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {user.role.value} {user.email}")
+
+
+@click.command("pay-link")
+@click.argument("reference")
+def pay_link(reference: str) -> None:
+    """Print the payment link of an open case (the one its letters print)."""
+    import sqlalchemy as sa
+
+    from agency.cases.models import Case
+    from agency.letters.links import payment_url
+
+    case = db.session.scalar(sa.select(Case).where(Case.reference == reference.replace(" ", "")))
+    if case is None or not case.is_open:
+        raise click.ClickException(f"no case with reference {reference!r} open")
+    url = payment_url(case)
+    db.session.commit()
+    click.echo(url)
 
 
 @click.command("worker")

@@ -50,7 +50,17 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_AGENT_LINE": get("TWILIO_AGENT_LINE") or None,
         # Twilio's status callbacks, per sending address (Twilio posts from a pool of them).
         "TWILIO_WEBHOOK_RATE_LIMIT": get("TWILIO_WEBHOOK_RATE_LIMIT", "600 per minute"),
+        # sandbox | mollie | stripe; unset: Mollie or Stripe when their keys are set, else sandbox.
+        "PAYMENT_PROVIDER": get("PAYMENT_PROVIDER") or None,
+        # Per-address limit on the providers' webhooks and the sandbox page's choice.
+        "PAYMENT_WEBHOOK_RATE_LIMIT": get("PAYMENT_WEBHOOK_RATE_LIMIT", "300 per minute"),
         "MOLLIE_API_KEY": get("MOLLIE_API_KEY") or None,
+        # The methods Mollie offers the debtor (active on the profile); empty: all active ones.
+        "MOLLIE_METHODS": tuple(
+            m.strip()
+            for m in get("MOLLIE_METHODS", "ideal,bancontact,creditcard").split(",")
+            if m.strip()
+        ),
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET") or None,
         "AGENCY_NAME": get("AGENCY_NAME", "Agency Incasso B.V."),
@@ -74,6 +84,16 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "UPLOAD_DIR": get("UPLOAD_DIR") or None,
         "LOGIN_MAX_FAILURES": int(get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(get("LOGIN_LOCK_MINUTES", "15")),
+        # The payment page: wrong answers to its check before the link locks, for how long,
+        # and the per-address rate limits of its pages and of the check.
+        "PAYLINK_MAX_FAILURES": int(get("PAYLINK_MAX_FAILURES", "5")),
+        "PAYLINK_LOCK_MINUTES": int(get("PAYLINK_LOCK_MINUTES", "30")),
+        "PAYLINK_RATE_LIMIT": get("PAYLINK_RATE_LIMIT", "60 per minute"),
+        "PAYLINK_CHECK_RATE_LIMIT": get("PAYLINK_CHECK_RATE_LIMIT", "10 per minute"),
+        # Checkout origins the pay form may redirect to (the CSP's form-action), space-separated.
+        "PAYLINK_FORM_ACTION": tuple(
+            get("PAYLINK_FORM_ACTION", "https://www.mollie.com https://checkout.stripe.com").split()
+        ),
     }
 
 

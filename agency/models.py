@@ -15,6 +15,7 @@ from agency.contact_log.models import (
 )
 from agency.ledger.models import Allocation, LedgerEntry
 from agency.letters.models import DunningPolicy, DunningStep, LetterTemplate, Message
+from agency.paylink.models import DebtorFile, DebtorRequest, PayToken, ProviderPayment
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "HeaderMapping",
     "AuditEvent",
     "Case",
+    "DebtorFile",
+    "DebtorRequest",
     "Client",
     "Debtor",
     "DunningPolicy",
@@ -40,6 +43,8 @@ __all__ = [
     "LedgerEntry",
     "LetterTemplate",
     "Message",
+    "PayToken",
+    "ProviderPayment",
     "SandboxRecord",
     "User",
 ]

@@ -72,6 +72,22 @@ REALMS = {
     "api.openapi": "public-api",
     "api.create_handoff": "post-only",
     "api.handoff": "api",
+    "paylink.show": "debtor",
+    "paylink.check": "post-only",
+    "paylink.language": "post-only",
+    "paylink.pay": "post-only",
+    "paylink.promise": "post-only",
+    "paylink.plan": "post-only",
+    "paylink.dispute": "post-only",
+    "paylink.already_paid": "post-only",
+    "paylink.invoice_copy": "post-only",
+    "paylink.callback": "post-only",
+    "paylink.contact_details": "post-only",
+    "paylink_staff.revoke": "post-only",
+    "paylink_staff.request_done": "post-only",
+    "webhooks.mollie": "post-only",
+    "webhooks.stripe": "post-only",
+    "webhooks.sandbox_checkout": "bearer",
 }
 
 VISITORS = ["anonymous", "agent", "supervisor", "client_user"]
@@ -97,12 +113,14 @@ def test_every_route_is_classified():
 
 def expected_status(realm: str, visitor: str, foreign: bool) -> int:
     """What a visitor gets on a GET of a route of `realm`."""
-    if realm == "public-api":
-        return 200
+    if realm in ("public-api", "debtor"):
+        return 200  # the debtor's page: the token is the key, the check comes first
     if realm == "webhook":
         return 405  # a provider's signed POST only; no session opens it
     if realm == "api":
         return 401  # a session is no API token
+    if realm == "bearer":
+        return 200  # the unguessable id in the URL is the access, whoever holds it
     if realm == "public":
         return 200 if visitor == "anonymous" else 302  # logged in: sent to the home page
     if realm == "login-step":
@@ -161,6 +179,13 @@ def _dispute(case_id: int, db, uploads) -> dict[str, int]:
     return {"dispute_id": dispute.id, "file_id": dispute.files[0].id}
 
 
+def _paylink(case_id: int, db) -> dict[str, str]:
+    from agency.cases.models import Case
+    from agency.letters.links import case_token
+
+    return {"token": case_token(db.session.get(Case, case_id))}
+
+
 def _dunning(client):
     from agency.clients.models import Segment
     from agency.letters.models import TemplateKind
@@ -169,6 +194,18 @@ def _dunning(client):
     policy = copy_policy_for_client(client, Segment.B2C, "NL", actor=None)
     template = customise_template(client, TemplateKind.REMINDER, "nl", actor=None)
     return {"policy_id": policy.id, "template_id": template.id}
+
+
+def _sandbox_payment(case_id: int, db) -> str:
+    """A payment started through the sandbox on the case; its page is /pay/sandbox/<public_id>."""
+    from agency.cases.models import Case
+    from agency.paylink.models import ProviderPayment
+    from agency.paylink.payments import start_payment
+
+    start_payment(db.session.get(Case, case_id), 10_00, return_url="http://127.0.0.1/")
+    return db.session.scalars(
+        db.select(ProviderPayment.public_id).where(ProviderPayment.case_id == case_id)
+    ).one()
 
 
 @pytest.fixture
@@ -192,6 +229,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
             **_dunning(own),
+            "public_id": _sandbox_payment(own_case, db),
+            **_paylink(own_case, db),
         },
         "other": {
             "client_id": other.id,
@@ -201,6 +240,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,
             **_dunning(other),
+            "public_id": _sandbox_payment(other_case, db),
+            **_paylink(other_case, db),
         },
         "users": {
             "agent": make_user(Role.AGENT),

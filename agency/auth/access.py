@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user
 
 from agency.auth.models import Role, User
@@ -22,7 +22,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 def select_locale() -> str:
-    """Choose the page language: the session's choice, the user's, then the browser's."""
+    """Choose the page language: the session's choice, the user's, then the browser's. The
+    debtor's payment page chooses its own (agency/paylink/views.py)."""
+    if debtor_locale := g.get("paylink_locale"):
+        return debtor_locale
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -258,6 +258,8 @@ def edit_debtor(case_id: int):
 
 def render_case_page(case: Case, status: int = 200, **forms):
     """Render a case with its workbench forms (bound ones passed in, fresh ones otherwise)."""
+    from agency.paylink import queries as paylink_queries
+
     day = today()
     work = work_queries.case_work(case.id)
     contact = forms.get("contact_form") or ContactForm(formdata=None)
@@ -309,6 +311,7 @@ def render_case_page(case: Case, status: int = 200, **forms):
                 extra_days=current_app.config.get("DESIGNATED_HOLIDAYS") or (),
             ),
             is_supervisor=current_user.role in SUPERVISORS,
+            paylink=paylink_queries.case_panel(case),
             today=day,
         ),
         status,
