@@ -1,6 +1,6 @@
 """The priority score that ranks the work queues.
 
-A case's score is the sum of six parts, each capped so that no single one drowns the others.
+A case's score is the sum of seven parts, each capped so that no single one drowns the others.
 Higher means "call this one first"; cases with equal scores go by next-action date, earliest
 first, then by id.
 
@@ -16,6 +16,10 @@ first, then by id.
   the handoff, at most 60. Habitual late payers need an early nudge.
 - client priority: 50 points per level of the client's contract priority, at most 200 (four
   levels). The agency's commitments to its clients.
+- debtor request: 400 points while the debtor has an open request from the payment page (paid
+  already, invoice copy, call back, contact details, a plan outside the rules), however many.
+  The debtor is waiting for an answer; the request also brings a paused case (promise, plan,
+  dispute) back into the queues until an agent marks it handled.
 
 The score is stored on the case (`Case.priority_score`) so the queues can walk an index page by
 page. `refresh_priorities` recomputes it: the workbench's operations call it for the case they
@@ -47,6 +51,7 @@ NO_CONTACT_CAP = 120
 LATE_PAYER_CAP = 60
 CLIENT_PRIORITY_POINTS = 50
 CLIENT_PRIORITY_CAP = 200
+DEBTOR_REQUEST_POINTS = 400
 # Up to this many cases are updated as objects (the session sees them); more in bulk.
 SMALL_REFRESH = 200
 
@@ -61,6 +66,7 @@ class PriorityFacts:
     days_since_contact: int
     average_days_late: int
     client_priority: int
+    open_requests: int = 0
 
 
 def priority_score(facts: PriorityFacts) -> int:
@@ -72,6 +78,7 @@ def priority_score(facts: PriorityFacts) -> int:
         + min(NO_CONTACT_CAP, NO_CONTACT_POINTS_PER_DAY * max(0, facts.days_since_contact))
         + min(LATE_PAYER_CAP, max(0, facts.average_days_late))
         + min(CLIENT_PRIORITY_CAP, CLIENT_PRIORITY_POINTS * max(0, facts.client_priority))
+        + (DEBTOR_REQUEST_POINTS if facts.open_requests > 0 else 0)
     )
 
 
@@ -100,6 +107,7 @@ def case_facts(case_ids: Iterable[int] | None, today: date) -> dict[int, Priorit
         Promise,
         PromiseStatus,
     )
+    from agency.paylink.models import DebtorRequest, RequestStatus
 
     ids = None if case_ids is None else list(case_ids)
     cases = db.session.execute(
@@ -150,6 +158,13 @@ def case_facts(case_ids: Iterable[int] | None, today: date) -> dict[int, Priorit
             .group_by(Invoice.debtor_id)
         ).all()
     )
+    requests = dict(
+        db.session.execute(
+            sa.select(DebtorRequest.case_id, sa.func.count())
+            .where(_in(DebtorRequest.case_id, ids), DebtorRequest.status == RequestStatus.OPEN)
+            .group_by(DebtorRequest.case_id)
+        ).all()
+    )
     facts = {}
     for case_id, debtor_id, opened_on, client_priority in cases:
         contact = last_contact.get(case_id)
@@ -163,6 +178,7 @@ def case_facts(case_ids: Iterable[int] | None, today: date) -> dict[int, Priorit
             days_since_contact=(today - contact_day).days,
             average_days_late=int(average_late) if average_late is not None else 0,
             client_priority=int(client_priority or 0),
+            open_requests=int(requests.get(case_id, 0)),
         )
     return facts
 
@@ -185,9 +201,7 @@ def refresh_priorities(case_ids: Iterable[int] | None, today: date) -> int:
         return changed
     current = dict(
         db.session.execute(
-            sa.select(Case.id, Case.priority_score).where(
-                Case.status.not_in(list(CLOSED_STATUSES))
-            )
+            sa.select(Case.id, Case.priority_score).where(Case.status.not_in(list(CLOSED_STATUSES)))
         ).all()
     )
     changes = [

@@ -208,7 +208,8 @@ def payment_history(debtor_id: int) -> list[Invoice]:
 # --- the work queues ---------------------------------------------------------------------------
 
 # Cases waiting on something else (a promise, a plan, the client, a bailiff) leave the queues
-# until that ends; a status filter brings them back into view.
+# until that ends, unless the debtor asked for something on the payment page that a person must
+# answer (an open debtor request); a status filter brings them back into view.
 QUEUE_STATUSES = (CaseStatus.NEW, CaseStatus.DUNNING)
 
 
@@ -267,6 +268,7 @@ class QueueRow:
     balance_cents: int
     agent_name: str | None
     overdue: bool
+    debtor_request: bool = False  # the debtor waits for an answer to a payment-page request
 
     @property
     def cursor(self) -> QueueCursor:
@@ -280,6 +282,18 @@ def balance_column():
         .where(LedgerEntry.case_id == Case.id)
         .correlate(Case)
         .scalar_subquery()
+    )
+
+
+def open_request_exists():
+    """Whether the case in the enclosing query has an open debtor request."""
+    from agency.paylink.models import DebtorRequest, RequestStatus
+
+    return (
+        sa.select(DebtorRequest.id)
+        .where(DebtorRequest.case_id == Case.id, DebtorRequest.status == RequestStatus.OPEN)
+        .correlate(Case)
+        .exists()
     )
 
 
@@ -328,6 +342,7 @@ def queue_rows(
             Case.next_action_on,
             balance,
             User.name,
+            open_request_exists().label("debtor_request"),
         )
         .join(Client, Client.id == Case.client_id)
         .join(Debtor, Debtor.id == Case.debtor_id)
@@ -346,7 +361,15 @@ def queue_rows(
     if filters.status is not None:
         stmt = stmt.where(Case.status == filters.status)
     else:
-        stmt = stmt.where(Case.status.in_(QUEUE_STATUSES))
+        # A paused case whose debtor waits for an answer is in the queue too; the request's
+        # points in the stored score rank it, so the keyset order stays the stored columns.
+        paused = [s for s in CaseStatus if not s.is_closed and s not in QUEUE_STATUSES]
+        stmt = stmt.where(
+            sa.or_(
+                Case.status.in_(QUEUE_STATUSES),
+                sa.and_(Case.status.in_(paused), open_request_exists()),
+            )
+        )
     if filters.client_id is not None:
         stmt = stmt.where(Case.client_id == filters.client_id)
     if filters.segment is not None:
@@ -375,13 +398,17 @@ def queue_rows(
             balance_cents=int(r[9]),
             agent_name=r[10],
             overdue=r[8] is not None and r[8] < today,
+            debtor_request=bool(r[11]),
         )
         for r in db.session.execute(stmt)
     ]
 
 
 def queue_case_ids(
-    scope: QueueScope, *, today: date, filters: QueueFilters = QueueFilters()  # noqa: B008
+    scope: QueueScope,
+    *,
+    today: date,
+    filters: QueueFilters = QueueFilters(),  # noqa: B008
 ) -> list[tuple[int, int]]:
     """Return (case id, balance) of every case of a queue, in queue order (for distribution)."""
     rows: list[tuple[int, int]] = []

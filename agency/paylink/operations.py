@@ -1,7 +1,9 @@
 """What the debtor does on the payment page: pass the check, and answer (promise, plan, dispute,
 already paid, invoice copy, call back, contact details). Every answer lands in the contact log
 (channel "portal"); one that needs a person also sets the case's next action to today, so it
-comes up in the agents' queue, and opens a DebtorRequest the case page lists.
+comes up in the agents' queue, and opens a DebtorRequest the case page lists. An open request
+raises the case's priority and keeps it in the queues even while the case is paused; marking it
+handled puts the case back in its normal place.
 
 Like every operations module: flush and audit, never commit, never read the request.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from agency import audit
 from agency.cases.models import Case, Invoice
 from agency.cases.operations import update_debtor
+from agency.cases.priority import refresh_priorities
 from agency.contact_log.models import (
     Arrangement,
     ArrangementStatus,
@@ -109,7 +112,9 @@ def _log(case: Case, outcome: Outcome, note: str, *, today: date, next_action_on
     )
 
 
-def _request(case: Case, kind: RequestKind, entry: ContactEntry, **fields) -> DebtorRequest:
+def _request(
+    case: Case, kind: RequestKind, entry: ContactEntry, *, today: date, **fields
+) -> DebtorRequest:
     request = DebtorRequest(
         client_id=case.client_id,
         case_id=case.id,
@@ -121,6 +126,7 @@ def _request(case: Case, kind: RequestKind, entry: ContactEntry, **fields) -> De
     db.session.add(request)
     db.session.flush()
     audit.record(f"paylink.request.{kind.value}", request, case_id=case.id)
+    refresh_priorities([case.id], today)
     return request
 
 
@@ -153,7 +159,14 @@ def debtor_plan(case: Case, count: int, first_due_on: date, *, today: date) -> A
         next_action_on=None if accepted else today,
     )
     if not accepted:
-        _request(case, RequestKind.PLAN, entry, arrangement_id=arrangement.id, amount_cents=total)
+        _request(
+            case,
+            RequestKind.PLAN,
+            entry,
+            today=today,
+            arrangement_id=arrangement.id,
+            amount_cents=total,
+        )
     return arrangement
 
 
@@ -256,6 +269,7 @@ def debtor_already_paid(
         case,
         RequestKind.ALREADY_PAID,
         entry,
+        today=today,
         amount_cents=amount_cents,
         paid_on=paid_on,
         note=note.strip() or None,
@@ -275,7 +289,7 @@ def debtor_invoice_copy(case: Case, invoice: Invoice, *, today: date) -> DebtorR
         today=today,
         next_action_on=today,
     )
-    return _request(case, RequestKind.INVOICE_COPY, entry, invoice_id=invoice.id)
+    return _request(case, RequestKind.INVOICE_COPY, entry, today=today, invoice_id=invoice.id)
 
 
 def debtor_callback(case: Case, at: datetime, note: str, *, now: datetime) -> DebtorRequest:
@@ -300,7 +314,9 @@ def debtor_callback(case: Case, at: datetime, note: str, *, now: datetime) -> De
         today=day,
         next_action_on=local_day,
     )
-    return _request(case, RequestKind.CALLBACK, entry, callback_at=at, note=note.strip() or None)
+    return _request(
+        case, RequestKind.CALLBACK, entry, today=day, callback_at=at, note=note.strip() or None
+    )
 
 
 def _zone(case: Case):
@@ -324,17 +340,20 @@ def debtor_contact_details(case: Case, values: dict, *, today: date) -> dict:
             today=today,
             next_action_on=None,
         )
-        _request(case, RequestKind.CONTACT_DETAILS, entry, note=fields)
+        _request(case, RequestKind.CONTACT_DETAILS, entry, today=today, note=fields)
     return changes
 
 
-def handle_request(request: DebtorRequest, *, actor) -> DebtorRequest:
-    """An agent marks a debtor's request handled."""
+def handle_request(request: DebtorRequest, *, actor, today: date) -> DebtorRequest:
+    """An agent marks a debtor's request handled; the case's priority drops back once no other
+    request is open."""
     if request.status is not RequestStatus.OPEN:
         raise PaylinkError("the request is handled already")
-    request.status = RequestStatus.DONE
-    request.handled_by_id = actor.id
+    actor_id = actor.id  # read before the change: loading it may flush (status iff handled_at)
+    request.handled_by_id = actor_id
     request.handled_at = utcnow()
+    request.status = RequestStatus.DONE
     db.session.flush()
     audit.record("paylink.request.done", request, actor=actor, case_id=request.case_id)
+    refresh_priorities([request.case_id], today)
     return request

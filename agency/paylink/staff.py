@@ -14,6 +14,7 @@ from agency.contact_log.forms import PlainForm
 from agency.errors import AgencyError
 from agency.extensions import db
 from agency.letters.links import revoke_link
+from agency.modeling import today
 from agency.paylink.models import DebtorRequest, PaymentStatus, RequestKind
 from agency.paylink.operations import handle_request
 
@@ -70,7 +71,7 @@ def request_done(case_id: int, request_id: int):
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
-        handle_request(request, actor=current_user)
+        handle_request(request, actor=current_user, today=today())
     except AgencyError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -51,6 +51,8 @@ def facts(**changes) -> PriorityFacts:
         ({"client_priority": 2}, 100),
         ({"client_priority": 9}, 200),
         ({"days_overdue": -5, "balance_cents": -100_00}, 0),  # overpaid, not yet due
+        ({"open_requests": 1}, 400),
+        ({"open_requests": 3}, 400),  # however many requests
     ],
 )
 def test_each_part_of_the_score_and_its_cap(changes, score):
