@@ -166,6 +166,7 @@ def _register_jobs(app: Flask) -> None:
     from agency.clients.tasks import fail_stalled_handoffs
     from agency.contact_log.tasks import check_arrangements, settle_promises
     from agency.letters.tasks import schedule_due_messages
+    from agency.paylink.tasks import check_open_payments
 
     jobs.init_app(
         app,
@@ -177,6 +178,7 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
             jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
             jobs.Periodic(score_new_cases, cron="*/5 * * * *"),
+            jobs.Periodic(check_open_payments, cron="*/10 * * * *"),
         ],
     )
 

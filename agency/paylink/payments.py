@@ -2,7 +2,8 @@
 
 `start_payment` is what the debtor's page calls: it stores a ProviderPayment and asks the
 active provider for a checkout. `settle` is the one path by which every provider's news (a
-Mollie fetch, a verified Stripe event, the sandbox page) changes a payment: a paid one is
+Mollie fetch, a verified Stripe event, the sandbox page, or `check_payment` asking the provider
+when its webhook is late) changes a payment: a paid one is
 booked on the ledger once, allocated (costs, interest, principal: art. 6:44 BW), and the case
 re-evaluated, so a case paid in full stops being dunned. Like every operations module: flush
 and audit, never commit, never read the request.
@@ -32,6 +33,7 @@ from agency.paylink.providers import (
     Report,
     WebhookRefused,
     active_provider,
+    fetching_provider,
 )
 from agency.paylink.providers.sandbox import payment_id as sandbox_payment_id
 from agency.sandbox import operations as sandbox
@@ -155,7 +157,12 @@ def settle(provider: str, report: Report, *, today: date | None = None) -> Settl
         raise WebhookRefused(f"{report.provider_payment_id} belongs to another payment")
     if report.status is PaymentStatus.OPEN:
         return Settled.WAITING
-    if payment.status is not PaymentStatus.OPEN:
+    # We mark a payment expired when it stays open for days (`expire_payment`); the providers'
+    # own expired payments never turn paid, so a paid report on an expired one is money that
+    # really came in late and is booked.
+    from_status = payment.status
+    late_money = from_status is PaymentStatus.EXPIRED and report.status is PaymentStatus.PAID
+    if from_status is not PaymentStatus.OPEN and not late_money:
         if payment.status is not report.status:
             current_app.logger.warning(
                 "%s payment %s was %s and is now reported %s; left as it was",
@@ -175,7 +182,7 @@ def settle(provider: str, report: Report, *, today: date | None = None) -> Settl
         )
     moved = db.session.execute(
         sa.update(ProviderPayment)
-        .where(ProviderPayment.id == payment.id, ProviderPayment.status == PaymentStatus.OPEN)
+        .where(ProviderPayment.id == payment.id, ProviderPayment.status == from_status)
         .values(status=report.status, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -222,6 +229,29 @@ def settle(provider: str, report: Report, *, today: date | None = None) -> Settl
         ledger_entry=entry.id,
     )
     return Settled.BOOKED
+
+
+def check_payment(payment: ProviderPayment, *, today: date | None = None) -> Settled:
+    """Ask the provider how an open payment stands and settle what it says, for when its
+    webhook is late or never comes. The sandbox cannot be asked (WAITING); a provider that
+    cannot be reached raises ProviderError, one that does not know the id WebhookRefused."""
+    if payment.status is not PaymentStatus.OPEN:
+        return Settled.UNCHANGED
+    provider = fetching_provider(payment.provider)
+    if provider is None or not payment.provider_payment_id:
+        return Settled.WAITING
+    return settle(payment.provider, provider.fetch(payment.provider_payment_id), today=today)
+
+
+def expire_payment(payment: ProviderPayment) -> Settled:
+    """Mark a payment that stayed open for days expired, through `settle` like any news; a
+    late paid report still books it (see `settle`)."""
+    if payment.status is not PaymentStatus.OPEN or not payment.provider_payment_id:
+        return Settled.UNCHANGED
+    return settle(
+        payment.provider,
+        Report(provider_payment_id=payment.provider_payment_id, status=PaymentStatus.EXPIRED),
+    )
 
 
 def settle_in_sandbox(payment: ProviderPayment, status: PaymentStatus) -> Settled:

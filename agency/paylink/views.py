@@ -42,6 +42,7 @@ from agency.paylink.forms import (
     PromiseForm,
 )
 from agency.paylink.labels import PAYMENT_STATUS_LABELS
+from agency.paylink.models import PaymentStatus
 
 bp = Blueprint("paylink", __name__)
 
@@ -189,6 +190,28 @@ def _check_page(token: str, form: CheckForm | None = None, status: int = 200, lo
     )
 
 
+def _ask_provider(row, public_id: str) -> bool:
+    """The debtor is back while their payment is still open: ask the provider rather than wait
+    for its webhook, and settle what it says. Return True when the payment ended."""
+    from agency.paylink.payments import Settled, check_payment
+    from agency.paylink.providers import ProviderError, WebhookRefused
+
+    payment = queries.case_payment(row.case_id, public_id[:64])
+    if payment is None or payment.status is not PaymentStatus.OPEN:
+        return False
+    try:
+        outcome = check_payment(payment)
+    except (ProviderError, WebhookRefused) as exc:
+        db.session.rollback()
+        current_app.logger.warning("payment %s not asked about: %s", payment.public_id, exc)
+        return False
+    if outcome not in (Settled.BOOKED, Settled.CLOSED):
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
 @bp.route("/pay/<token>")
 @limiter.limit(_rate_limit)
 def show(token: str):
@@ -196,6 +219,9 @@ def show(token: str):
     public_id = request.args.get("payment") or session.get(LAST_PAYMENT, {}).get(
         str(row.id if row else "")
     )
+    if public_id and _checked(row) and _ask_provider(row, public_id):
+        # Settled just now (paid in full, the case and its link closed): show it afresh.
+        return redirect(request.full_path if request.query_string else request.path, 303)
     if g.paylink_state is TokenState.EXPIRED and _checked(row) and public_id:
         # Paid in full: the case closed and so did the link, but the debtor still sees how the
         # payment they just made went.

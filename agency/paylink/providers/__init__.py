@@ -14,6 +14,7 @@ from agency.paylink.models import PROVIDERS
 from agency.paylink.providers.base import (
     Checkout,
     CheckoutRequest,
+    Fetching,
     Provider,
     ProviderError,
     Report,
@@ -24,11 +25,13 @@ from agency.sandbox.operations import is_live
 __all__ = [
     "Checkout",
     "CheckoutRequest",
+    "Fetching",
     "Provider",
     "ProviderError",
     "Report",
     "WebhookRefused",
     "active_provider",
+    "fetching_provider",
     "mollie_provider",
     "sandbox_allowed",
     "sandbox_provider",
@@ -88,6 +91,16 @@ def stripe_provider(app: Flask | None = None):
     from agency.paylink.providers.stripe import StripeProvider
 
     return StripeProvider(app.config["STRIPE_SECRET_KEY"], app.config["STRIPE_WEBHOOK_SECRET"])
+
+
+def fetching_provider(name: str, app: Flask | None = None) -> Fetching | None:
+    """Return the provider of that name if it can be asked about its payments (configured
+    Mollie or Stripe), else None."""
+    if name == "mollie":
+        return mollie_provider(app)
+    if name == "stripe":
+        return stripe_provider(app)
+    return None
 
 
 def active_provider(app: Flask | None = None) -> Provider:

@@ -74,6 +74,17 @@ class Provider(Protocol):
         ...
 
 
+class Fetching(Protocol):
+    """A provider that can be asked for a payment's status (Mollie and Stripe; not the
+    sandbox, whose page is the only place its payments end)."""
+
+    name: str
+
+    def fetch(self, provider_payment_id: str) -> Report:
+        """Ask the provider how the payment stands; WebhookRefused when it does not know it."""
+        ...
+
+
 def decimal_amount(cents: int) -> str:
     """Return cents as the provider's decimal string with two decimals: 1234 -> '12.34'."""
     return str((Decimal(cents) / 100).quantize(Decimal("0.01")))

@@ -24,6 +24,15 @@ def _completed(session) -> PaymentStatus:
     return PaymentStatus.PAID if session.get("payment_status") == "paid" else PaymentStatus.OPEN
 
 
+def _session_status(session) -> PaymentStatus:
+    """The status of a Checkout Session as a fetch tells it."""
+    if session.get("status") == "expired":
+        return PaymentStatus.EXPIRED
+    if session.get("status") == "complete":
+        return _completed(session)
+    return PaymentStatus.OPEN  # still open, or complete while an iDEAL payment is on its way
+
+
 EVENTS = {
     "checkout.session.completed": _completed,
     "checkout.session.async_payment_succeeded": lambda session: PaymentStatus.PAID,
@@ -76,6 +85,20 @@ class StripeProvider:
             raise ProviderError(f"Stripe gave no checkout URL for {session.id}")
         return Checkout(provider_payment_id=session.id, checkout_url=session.url)
 
+    def fetch(self, session_id: str) -> Report:
+        """Ask Stripe for a Checkout Session (when its webhook is late or never came)."""
+        if not session_id.startswith("cs_") or len(session_id) > 255:
+            raise WebhookRefused(f"not a Stripe Checkout Session id: {session_id[:64]!r}")
+        try:
+            session = self._client.v1.checkout.sessions.retrieve(session_id)
+        except stripe_sdk.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                raise WebhookRefused(f"Stripe does not know session {session_id}", 404) from exc
+            raise ProviderError(f"Stripe did not tell session {session_id}: {exc}") from exc
+        except stripe_sdk.StripeError as exc:
+            raise ProviderError(f"Stripe did not tell session {session_id}: {exc}") from exc
+        return _report(session.to_dict(), _session_status(session.to_dict()))
+
     def read_event(self, payload: bytes, signature: str | None) -> Report | None:
         """Verify a webhook call and return what it reports; None for events we do not need.
 
@@ -98,11 +121,15 @@ class StripeProvider:
         if status_of is None:
             return None
         session = event["data"]["object"]
-        metadata = session.get("metadata") or {}
-        return Report(
-            provider_payment_id=session["id"],
-            status=status_of(session),
-            amount_cents=session.get("amount_total"),
-            currency=(session.get("currency") or "").upper() or None,
-            public_id=metadata.get("public_id"),
-        )
+        return _report(session, status_of(session))
+
+
+def _report(session: dict, status: PaymentStatus) -> Report:
+    metadata = session.get("metadata") or {}
+    return Report(
+        provider_payment_id=session["id"],
+        status=status,
+        amount_cents=session.get("amount_total"),
+        currency=(session.get("currency") or "").upper() or None,
+        public_id=metadata.get("public_id"),
+    )
