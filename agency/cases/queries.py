@@ -300,7 +300,7 @@ def _after(cursor: QueueCursor):
     )
 
 
-def queue_rows(
+def queue_statement(
     scope: QueueScope,
     *,
     today: date,
@@ -308,12 +308,8 @@ def queue_rows(
     filters: QueueFilters = QueueFilters(),  # noqa: B008 - frozen, never changed
     after: QueueCursor | None = None,
     limit: int = 50,
-) -> list[QueueRow]:
-    """Return one page of a work queue, highest priority first, then earliest next action.
-
-    Keyset pagination: pass the last row's `cursor` as `after` for the next page; every page
-    costs the same, however deep.
-    """
+) -> sa.Select:
+    """Build the query of one page of a work queue (the columns of `QueueRow`, in order)."""
     balance = balance_column().label("balance")
     stmt = (
         sa.select(
@@ -361,6 +357,26 @@ def queue_rows(
         stmt = stmt.where(Case.next_action_on <= today)
     if after is not None:
         stmt = stmt.where(_after(after))
+    return stmt
+
+
+def queue_rows(
+    scope: QueueScope,
+    *,
+    today: date,
+    user_id: int | None = None,
+    filters: QueueFilters = QueueFilters(),  # noqa: B008 - frozen, never changed
+    after: QueueCursor | None = None,
+    limit: int = 50,
+) -> list[QueueRow]:
+    """Return one page of a work queue, highest priority first, then earliest next action.
+
+    Keyset pagination: pass the last row's `cursor` as `after` for the next page; every page
+    costs the same, however deep.
+    """
+    stmt = queue_statement(
+        scope, today=today, user_id=user_id, filters=filters, after=after, limit=limit
+    )
     return [
         QueueRow(
             id=r[0],
