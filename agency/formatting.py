@@ -81,9 +81,8 @@ def eur(cents: int) -> str:
 
 def date_nl(value: date) -> str:
     """Format a date the way the page's language writes it."""
-    return format_date(
-        value, format="short" if _locale() == "en" else "dd-MM-yyyy", locale=_locale()
-    )
+    locale = _locale()
+    return format_date(value, format="short" if locale == "en" else "dd-MM-yyyy", locale=locale)
 
 
 def datetime_nl(value: datetime) -> str:

@@ -51,4 +51,3 @@ def bench_app():
     )
     app.register_blueprint(minimal)
     return app
-

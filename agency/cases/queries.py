@@ -294,9 +294,13 @@ def _after(cursor: QueueCursor):
             Case.next_action_on.is_(None),
             sa.and_(Case.next_action_on == cursor.next_action_on, Case.id > cursor.id),
         )
-    return sa.or_(
-        Case.priority_score < cursor.score,
-        sa.and_(Case.priority_score == cursor.score, same_score),
+    # The first condition says nothing new; it lets the index start the page at the cursor.
+    return sa.and_(
+        Case.priority_score <= cursor.score,
+        sa.or_(
+            Case.priority_score < cursor.score,
+            sa.and_(Case.priority_score == cursor.score, same_score),
+        ),
     )
 
 
@@ -397,7 +401,10 @@ def queue_rows(
 
 
 def queue_case_ids(
-    scope: QueueScope, *, today: date, filters: QueueFilters = QueueFilters()  # noqa: B008
+    scope: QueueScope,
+    *,
+    today: date,
+    filters: QueueFilters = QueueFilters(),  # noqa: B008
 ) -> list[tuple[int, int]]:
     """Return (case id, balance) of every case of a queue, in queue order (for distribution)."""
     rows: list[tuple[int, int]] = []

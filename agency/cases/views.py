@@ -93,7 +93,6 @@ def queue():
         [("", _("To work (new, dunning)"))]
         + [(s.value, STATUS_LABELS[s]) for s in CaseStatus if not s.is_closed]
     )
-    form.agent.choices = _agent_choices(_("All"))
     try:
         scope = QueueScope(request.args.get("scope") or "mine")
         after = QueueCursor.decode(request.args["after"]) if request.args.get("after") else None
@@ -102,6 +101,8 @@ def queue():
         abort(400)
     if scope is QueueScope.TEAM and current_user.role not in SUPERVISORS:
         abort(403)
+    # Only the team queue filters by agent; the other queues need not load the staff list.
+    form.agent.choices = _agent_choices(_("All")) if scope is QueueScope.TEAM else []
     form.validate()  # errors show next to the fields; a bad amount is left out of the filter
     filters = QueueFilters(
         client_id=form.client.data if not form.client.errors else None,
