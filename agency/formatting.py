@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import DateTimePattern, format_datetime, get_date_format, parse_pattern
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
@@ -79,10 +81,19 @@ def eur(cents: int) -> str:
     return format_eur(cents, _locale())
 
 
+@functools.cache
+def _date_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
+    """Babel's date pattern for the page's language, parsed once (Babel's `format_date` parses
+    the locale and the pattern on every call; a queue page writes fifty dates)."""
+    parsed = Locale.parse(locale)
+    text = get_date_format("short", locale=parsed).pattern if locale == "en" else "dd-MM-yyyy"
+    return parsed, parse_pattern(text)
+
+
 def date_nl(value: date) -> str:
     """Format a date the way the page's language writes it."""
-    locale = _locale()
-    return format_date(value, format="short" if locale == "en" else "dd-MM-yyyy", locale=locale)
+    parsed, pattern = _date_pattern(_locale())
+    return pattern.apply(value, parsed)
 
 
 def datetime_nl(value: datetime) -> str:

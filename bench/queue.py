@@ -70,8 +70,8 @@ def _drop_database() -> None:
     admin.dispose()
 
 
-# Each statement fills one table from the staging table `gen` (one row per case, random
-# columns r1..r9 drawn once so every table agrees). :today is the benchmark's day.
+# Each statement fills one table from the staging table `gen` (one row per case, its random
+# draws and the facts derived from them, so every table agrees). :today is the benchmark's day.
 GENERATE = [
     """
     INSERT INTO clients (id, code, name, country, commission_pct, agency_keeps_costs,
@@ -84,30 +84,37 @@ GENERATE = [
     """,
     """
     CREATE TEMP TABLE gen AS
-    SELECT g,
-        -- a few big clients, a long tail of small ones
-        1 + floor(:clients * power(random(), 2.5))::int AS client_id,
-        random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
-        random() AS r6, random() AS r7, random() AS r8, random() AS r9
-    FROM generate_series(1, :cases) g
-    """,
-    "ALTER TABLE gen ADD PRIMARY KEY (g)",
-    """
-    ALTER TABLE gen
-        ADD COLUMN principal bigint, ADD COLUMN status text, ADD COLUMN opened_on date,
-        ADD COLUMN due date
-    """,
-    """
-    UPDATE gen SET
-        -- log-spread: most claims a few hundred euros, some tens of thousands
-        principal = greatest(1500, round(exp(ln(25) + r1 * ln(1200)) * 100))::bigint,
-        status = CASE
-            WHEN r2 < 0.22 THEN 'new' WHEN r2 < 0.62 THEN 'dunning'
-            WHEN r2 < 0.70 THEN 'promised' WHEN r2 < 0.74 THEN 'arrangement'
-            WHEN r2 < 0.76 THEN 'disputed' WHEN r2 < 0.77 THEN 'legal'
-            WHEN r2 < 0.90 THEN 'paid' WHEN r2 < 0.96 THEN 'returned' ELSE 'written_off' END,
-        opened_on = CAST(:today AS date) - floor(r6 * 540)::int,
-        due = CAST(:today AS date) - floor(r6 * 540)::int - 14 - floor(r7 * 120)::int
+    WITH draws AS (
+        SELECT g,
+            -- a few big clients, a long tail of small ones
+            1 + floor(:clients * power(random(), 2.5))::int AS client_id,
+            random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
+            random() AS r6, random() AS r7, random() AS r8, random() AS r9
+        FROM generate_series(1, :cases) g
+    ), claims AS (
+        SELECT draws.*,
+            -- log-spread: most claims a few hundred euros, some tens of thousands
+            greatest(1500, round(exp(ln(25) + r1 * ln(1200)) * 100))::bigint AS principal,
+            CASE
+                WHEN r2 < 0.22 THEN 'new' WHEN r2 < 0.62 THEN 'dunning'
+                WHEN r2 < 0.70 THEN 'promised' WHEN r2 < 0.74 THEN 'arrangement'
+                WHEN r2 < 0.76 THEN 'disputed' WHEN r2 < 0.77 THEN 'legal'
+                WHEN r2 < 0.90 THEN 'paid' WHEN r2 < 0.96 THEN 'returned'
+                ELSE 'written_off' END AS status,
+            CAST(:today AS date) - floor(r6 * 540)::int AS opened_on,
+            CAST(:today AS date) - floor(r6 * 540)::int - 14 - floor(r7 * 120)::int AS due
+        FROM draws
+    ), costs AS (
+        SELECT claims.*,
+            CASE WHEN r7 < 0.65 THEN greatest(4000, principal * 15 / 100) ELSE 0 END AS cost,
+            r6 < 0.06 AND opened_on + 15 <= CAST(:today AS date) AS broken
+        FROM claims
+    )
+    SELECT costs.*,
+        CASE WHEN status = 'paid' THEN principal + cost
+            WHEN r8 < 0.25 THEN greatest(100, floor(principal * r8 * 0.8))::bigint
+            ELSE 0 END AS paid
+    FROM costs
     """,
     """
     INSERT INTO debtors (id, client_id, debtor_code, kind, name, street, postcode, city,
@@ -126,6 +133,9 @@ GENERATE = [
         'Europe/Amsterdam', true, true, r9 < 0.01, now(), now()
     FROM gen
     """,
+    # The score of open cases by the documented parts (agency/cases/priority.py): balance,
+    # days overdue, a broken promise, days since the last contact, lateness before the
+    # handoff, the client's priority (clients.priority = id % 5).
     """
     INSERT INTO cases (id, client_id, debtor_id, reference, segment, status,
         assigned_agent_id, priority_score, next_action_on, opened_on, closed_on,
@@ -134,7 +144,13 @@ GENERATE = [
         CASE WHEN r3 < 0.6 THEN 'b2b' ELSE 'b2c' END, status,
         CASE WHEN r4 < 0.85 THEN (SELECT min(id) FROM users WHERE role = 'agent')
             + floor(r8 * :agents)::int END,
-        0,
+        CASE WHEN status IN ('paid', 'returned', 'written_off') THEN 0 ELSE
+            least(300, greatest(0, principal + cost - paid) / 2500)
+            + least(200, greatest(0, CAST(:today AS date) - due))
+            + CASE WHEN broken THEN 100 ELSE 0 END
+            + least(120, 2 * floor(r5 * 70)::int)
+            + least(60, floor(r8 * 40)::int)
+            + 50 * (client_id % 5) END,
         CASE WHEN r5 < 0.3 THEN NULL ELSE CAST(:today AS date) + floor(r9 * 45)::int - 25 END,
         opened_on,
         CASE WHEN status IN ('paid', 'returned', 'written_off')
@@ -164,19 +180,12 @@ GENERATE = [
     """
     INSERT INTO ledger_entries (client_id, case_id, kind, amount_cents, booked_on, source,
         created_at)
-    SELECT client_id, g, 'cost', greatest(4000, principal * 15 / 100), opened_on + 21,
-        'dunning', now()
-    FROM gen WHERE r7 < 0.65
+    SELECT client_id, g, 'cost', cost, opened_on + 21, 'dunning', now() FROM gen WHERE cost > 0
     """,
     """
     INSERT INTO ledger_entries (client_id, case_id, kind, amount_cents, booked_on, source,
         created_at)
-    SELECT client_id, g, 'payment',
-        CASE WHEN status = 'paid' THEN -(principal + CASE WHEN r7 < 0.65
-            THEN greatest(4000, principal * 15 / 100) ELSE 0 END)
-            ELSE -greatest(100, floor(principal * r8 * 0.8))::bigint END,
-        opened_on + 25, 'bank', now()
-    FROM gen WHERE status = 'paid' OR r8 < 0.25
+    SELECT client_id, g, 'payment', -paid, opened_on + 25, 'bank', now() FROM gen WHERE paid > 0
     """,
     """
     INSERT INTO promises (client_id, case_id, debtor_id, amount_cents, made_on, promised_on,
@@ -190,22 +199,7 @@ GENERATE = [
         status, paid_cents, settled_on, created_at)
     SELECT client_id, g, g, greatest(100, principal / 3), opened_on, opened_on + 10, 'broken',
         0, opened_on + 15, now()
-    FROM gen WHERE r6 < 0.06 AND opened_on + 15 <= CAST(:today AS date)
-    """,
-    # The documented score (agency/cases/priority.py) from the generated facts.
-    """
-    UPDATE cases SET priority_score =
-        least(300, greatest(0, b.balance) / 2500)
-        + least(200, greatest(0, CAST(:today AS date) - gen.due))
-        + least(300, 100 * (SELECT count(*) FROM promises p
-                            WHERE p.debtor_id = cases.debtor_id AND p.status = 'broken'))
-        + least(120, 2 * floor(gen.r5 * 70)::int)
-        + least(60, floor(gen.r8 * 40)::int)
-        + 50 * (clients.priority)
-    FROM gen, clients,
-        (SELECT case_id, sum(amount_cents) AS balance FROM ledger_entries GROUP BY case_id) b
-    WHERE gen.g = cases.id AND clients.id = cases.client_id AND b.case_id = cases.id
-        AND cases.closed_on IS NULL
+    FROM gen WHERE broken
     """,
     "SELECT setval(pg_get_serial_sequence('clients', 'id'), :clients)",
     "SELECT setval(pg_get_serial_sequence('debtors', 'id'), (SELECT max(id) FROM debtors))",

@@ -134,6 +134,8 @@ def queue():
         "cases/queue.html",
         scope=scope,
         rows=rows,
+        # Translated once per status on the page, not once per row.
+        status_names={row.status: str(STATUS_LABELS[row.status]) for row in rows},
         form=form,
         next_args=next_args,
         reassign=reassign,

@@ -179,5 +179,3 @@ def test_no_sms_without_consent(client, login_as, app, db, reachable_case):
         client.post(f"/cases/{reachable_case.id}/sms", data={"body": "x", "csrf_token": token})
         assert jobs.backend_for(app).wait_idle(30)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
-
-
