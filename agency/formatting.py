@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
@@ -73,7 +74,14 @@ SOURCE_LABELS = {
 
 
 def _locale() -> str:
-    return str(get_locale() or "nl")
+    locale = get_locale()
+    return "nl" if locale is None else _identifier(locale)
+
+
+@functools.cache
+def _identifier(locale: Locale) -> str:
+    """The locale's name ("nl", "en"): Babel rebuilds the string on every call."""
+    return str(locale)
 
 
 def eur(cents: int) -> str:
@@ -111,10 +119,27 @@ def pct(value: Decimal) -> str:
     return f"{format_decimal(value, format='0.##', locale=_locale())}%"
 
 
+@pass_context
+def _eur_filter(context, cents: int) -> str:
+    """`eur` in a template: the page's language from the context, not looked up per amount."""
+    return format_eur(cents, context.get("current_locale") or _locale())
+
+
+@pass_context
+def _date_filter(context, value: date) -> str:
+    """`date_nl` in a template, likewise."""
+    parsed, pattern = _date_pattern(context.get("current_locale") or _locale())
+    return pattern.apply(value, parsed)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app's templates."""
     app.jinja_env.filters.update(
-        eur=eur, date_nl=date_nl, datetime_nl=datetime_nl, pct=pct, reference=reference
+        eur=_eur_filter,
+        date_nl=_date_filter,
+        datetime_nl=datetime_nl,
+        pct=pct,
+        reference=reference,
     )
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.__getitem__,

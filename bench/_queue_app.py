@@ -2,7 +2,8 @@
 
 `/bench/minimal-queue?agent=ID` is the limit of `queue.page_rps`: the same top-50 "My queue"
 statement (agency.cases.queries.queue_statement) run with SQLAlchemy Core on a plain
-connection and rendered as a bare 50-row table — no login, no forms, no layout. It is
+connection and rendered as a bare 50-row table (a template compiled once, without the app's
+context processors) — no login, no session, no forms, no layout. It is
 registered here only, never by `create_app`, so production has no such route.
 
 Served as `gunicorn 'bench._queue_app:bench_app()'`; settings come from the environment the
@@ -11,9 +12,11 @@ benchmark gives gunicorn (DATABASE_URL, SECRET_KEY).
 
 from __future__ import annotations
 
+import functools
 import os
 
-from flask import Blueprint, render_template_string, request
+from flask import Blueprint, current_app, request
+from jinja2 import Template
 
 from agency import create_app
 from agency.cases.queries import QueueScope, queue_statement
@@ -33,7 +36,13 @@ def minimal_queue():
     stmt = queue_statement(QueueScope.MINE, today=today(), user_id=int(request.args["agent"]))
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    return render_template_string(BARE_TABLE, rows=rows)
+    return _bare_table().render(rows=rows)
+
+
+@functools.cache
+def _bare_table() -> Template:
+    """The table's template, compiled once (as the app's own templates are cached)."""
+    return current_app.jinja_env.from_string(BARE_TABLE)
 
 
 def bench_app():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from agency.auth.models import Role, User
 from agency.cases.models import Case, CaseStatus, Debtor, InterestKind, InterestRate, Invoice
@@ -415,6 +417,38 @@ def queue_case_ids(
         if len(page) < 1000:
             return rows
         after = page[-1].cursor
+
+
+# How long a process may show a list of client names that another process has since changed.
+CLIENT_NAMES_SECONDS = 60.0
+
+
+def client_names() -> list[tuple[int, str]]:
+    """Return (id, name) of every client, by name: the client filter of the queues.
+
+    Every queue page lists them, so each process keeps the list for up to
+    CLIENT_NAMES_SECONDS; a client added, renamed or removed in this process drops it at once.
+    """
+    cached = current_app.extensions.get("agency.client_names")
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CLIENT_NAMES_SECONDS:
+        return cached[1]
+    names = [
+        (client_id, name)
+        for client_id, name in db.session.execute(
+            sa.select(Client.id, Client.name).order_by(Client.name)
+        )
+    ]
+    current_app.extensions["agency.client_names"] = (now, names)
+    return names
+
+
+@sa.event.listens_for(Client, "after_insert")
+@sa.event.listens_for(Client, "after_update")
+@sa.event.listens_for(Client, "after_delete")
+def _forget_client_names(mapper, connection, target) -> None:
+    if has_app_context():
+        current_app.extensions.pop("agency.client_names", None)
 
 
 def staff_agents() -> list[User]:

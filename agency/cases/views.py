@@ -32,7 +32,7 @@ from agency.cases.forms import (
 )
 from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
-from agency.clients.models import Client, Segment
+from agency.clients.models import Segment
 from agency.contact_log import queries as work_queries
 from agency.contact_log.forms import (
     ArrangementForm,
@@ -77,8 +77,7 @@ def index():
 
 
 def _client_choices(blank: str) -> list[tuple[str, str]]:
-    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
-    return choices([("", blank)] + [(c.id, c.name) for c in clients])
+    return choices([("", blank), *queries.client_names()])
 
 
 def _agent_choices(blank: str) -> list[tuple[str, str]]:
@@ -135,7 +134,7 @@ def queue():
         scope=scope,
         rows=rows,
         # Translated once per status on the page, not once per row.
-        status_names={row.status: str(STATUS_LABELS[row.status]) for row in rows},
+        status_names={s: str(STATUS_LABELS[s]) for s in {row.status for row in rows}},
         form=form,
         next_args=next_args,
         reassign=reassign,

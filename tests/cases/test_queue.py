@@ -430,9 +430,21 @@ def test_queue_page_costs_three_statements_however_many_rows(
             html = client.get(f"/queue?scope={scope}").get_data(as_text=True)
         assert html.count('data-testid="queue-row"') == 2 + more
         counts.append(len(seen))
-    # The user, the client list of the filter, the page of cases: no query per row, and the
-    # staff list only where a supervisor needs it.
-    assert counts == [3, 3]
+    # The user and the page of cases: no query per row, the client list of the filter kept
+    # from the first request, and the staff list only where a supervisor needs it.
+    assert counts == [2, 2]
+
+
+def test_client_filter_lists_a_client_added_since_the_last_page(client, login_as, make_client):
+    login_as("agent")
+    make_client(name="Eerste B.V.")
+    assert "Eerste B.V." in client.get("/queue").get_data(as_text=True)
+    added = make_client(name="Tweede B.V.")
+    html = client.get("/queue").get_data(as_text=True)
+    assert f'<option value="{added.id}">Tweede B.V.</option>' in html
+    added.name = "Tweede Nieuw B.V."
+    html = client.get("/queue").get_data(as_text=True)
+    assert "Tweede Nieuw B.V." in html and "Tweede B.V." not in html
 
 
 def test_supervisor_team_queue_loads_the_agents_once(
@@ -450,6 +462,9 @@ def test_supervisor_team_queue_loads_the_agents_once(
     assert f'<option value="{supervisor.id}">' in html
     # user, clients, agents for the filter, agents for the reassign form, the page
     assert len(seen) == 5
+    with count_statements() as seen:
+        client.get("/queue?scope=team")
+    assert len(seen) == 4  # the client list is kept
 
 
 def test_list_select_writes_what_wtforms_writes(app):
