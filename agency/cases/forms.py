@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,20 +39,32 @@ def choices(pairs) -> list[SelectChoice]:
 class ListSelect(Select):
     """WTForms' select widget, writing each plain option with one format string.
 
-    The queue's filters list every client and agent on every page load; WTForms builds each
-    option through its general attribute writer, which costs more than the rest of the row.
-    The HTML is the same (`selected` before `value`, as WTForms sorts them); options with
-    extra attributes still go through WTForms.
+    The queue's filters list every client on every page load; WTForms builds each option
+    through its general attribute writer, which costs more than the rest of the row. The HTML
+    is the same (`selected` before `value`, as WTForms sorts them); options with extra
+    attributes still go through WTForms, and options with plain-text labels (client names) are
+    remembered, as the same few hundred come back on every page.
     """
 
     @classmethod
     def render_option(cls, choice, **kwargs):
         if kwargs or choice.render_kw or isinstance(choice.value, bool):
             return super().render_option(choice, **kwargs)
-        label = escape(choice.label or choice.value)
-        selected = "selected " if choice.selected else ""
-        value = escape(choice.value)
-        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704 - escaped
+        if type(choice.label) is str and type(choice.value) is str:
+            return _plain_option(choice.value, choice.label, bool(choice.selected))
+        return _option(choice.value, choice.label, choice.selected)
+
+
+def _option(value, label, selected: bool) -> Markup:
+    label = escape(label or value)
+    value = escape(value)
+    selected_attr = "selected " if selected else ""
+    return Markup(f'<option {selected_attr}value="{value}">{label}</option>')  # noqa: S704 - escaped
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_option(value: str, label: str, selected: bool) -> Markup:
+    return _option(value, label, selected)
 
 
 def _int_or_none(value) -> int | None:
