@@ -185,9 +185,7 @@ def refresh_priorities(case_ids: Iterable[int] | None, today: date) -> int:
         return changed
     current = dict(
         db.session.execute(
-            sa.select(Case.id, Case.priority_score).where(
-                Case.status.not_in(list(CLOSED_STATUSES))
-            )
+            sa.select(Case.id, Case.priority_score).where(Case.status.not_in(list(CLOSED_STATUSES)))
         ).all()
     )
     changes = [
