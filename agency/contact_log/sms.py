@@ -43,6 +43,11 @@ def twilio_client() -> Client:
     )
 
 
+def is_live() -> bool:
+    """Tell whether SMS leave through Twilio (else the sandbox keeps them)."""
+    return sandbox.is_live(current_app, "twilio")
+
+
 def send_sms(
     to: str, body: str, *, client_id: int | None = None, case_id: int | None = None
 ) -> SmsResult:

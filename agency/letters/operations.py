@@ -48,7 +48,7 @@ from agency.letters.wording import DEFAULT_TEMPLATES
 from agency.modeling import AGENCY_TZ, utcnow
 
 DUNNABLE = (CaseStatus.NEW, CaseStatus.DUNNING)
-# A claim older than this was interrupted (a killed worker): it is not sent again by itself.
+# A claim older than this was interrupted (a killed worker); DUNNING_STALE_CLAIM_SECONDS.
 STALE_CLAIM = timedelta(minutes=15)
 B2B_MINIMUM_CENTS = 40_00  # art. 6:96 lid 4 BW, per claim
 
@@ -316,38 +316,90 @@ def due_pending_message_ids(now: datetime) -> list[int]:
     )
 
 
-def fail_stale_claims(now: datetime) -> int:
-    """Mark messages claimed long ago and never finished as failed, for a person to check.
+def recover_interrupted_claims(now: datetime, stale_after: timedelta = STALE_CLAIM) -> int:
+    """Settle claims older than `stale_after` that never finished; return how many.
 
-    Their worker died between the claim and the result: whether the provider took the message
-    is unknown, so it is not sent again by itself (that could send it twice).
+    Their worker died. Not yet handed over to a provider, nothing left: the message goes back
+    to the outbox. Handed over, whether the provider took it is unknown: it is failed for a
+    person to check and not sent again by itself (that could send it twice). Each change is a
+    conditional UPDATE on the claim's attempt, so a worker still holding it keeps it.
     """
-    stale = db.session.scalars(
-        sa.select(Message).where(
-            Message.status == MessageStatus.SENDING, Message.claimed_at < now - STALE_CLAIM
+    stale = db.session.execute(
+        sa.select(Message.id, Message.attempts, Message.handed_over_at).where(
+            Message.status == MessageStatus.SENDING, Message.claimed_at < now - stale_after
         )
     ).all()
-    for message in stale:
-        message.status = MessageStatus.FAILED
-        message.finished_at = now
-        message.last_error = (
-            "interrupted while sending: it is unknown whether it went out; "
-            "check before sending it again"
+    settled = 0
+    for message_id, attempt, handed_over_at in stale:
+        claim_held = (
+            sa.update(Message)
+            .where(
+                Message.id == message_id,
+                Message.status == MessageStatus.SENDING,
+                Message.attempts == attempt,
+            )
+            .execution_options(synchronize_session=False)
         )
-        audit.record("dunning.interrupted", message)
+        if handed_over_at is None:
+            statement = claim_held.where(Message.handed_over_at.is_(None)).values(
+                status=MessageStatus.PENDING, claimed_at=None
+            )
+            event = "dunning.claim_recovered"
+        else:
+            statement = claim_held.where(Message.handed_over_at.is_not(None)).values(
+                status=MessageStatus.FAILED,
+                finished_at=now,
+                last_error=(
+                    "interrupted while sending: it is unknown whether it went out; "
+                    "check before sending it again"
+                ),
+            )
+            event = "dunning.interrupted"
+        if db.session.execute(statement).rowcount == 1:
+            settled += 1
+            audit.record(event, db.session.get(Message, message_id))
     db.session.flush()
-    return len(stale)
+    return settled
 
 
 # --- dispatch ------------------------------------------------------------------------------
 
 
-def claim(message_id: int, now: datetime) -> bool:
-    """Take a pending message for sending; only one caller ever gets True for it."""
-    result = db.session.execute(
+def claim(message_id: int, now: datetime) -> int | None:
+    """Take a pending message for sending; return the claim's attempt number, or None.
+
+    Only one caller ever gets a number for one attempt.
+    """
+    return db.session.scalar(
         sa.update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message.attempts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def hold_claim(message_id: int, attempt: int, now: datetime, *, hand_over: bool) -> bool:
+    """Lock a claimed message for this transaction if the claim is still this attempt's.
+
+    With `hand_over`, also note the moment it goes to the provider (to be committed first).
+    """
+    values: dict[str, Any] = (
+        {"handed_over_at": now} if hand_over else {"claimed_at": Message.claimed_at}
+    )
+    result = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.attempts == attempt,
+        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
