@@ -27,7 +27,7 @@ from agency.errors import AgencyError
 from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_charge
-from agency.ledger.queries import case_balance, invoice_open_principal
+from agency.ledger.queries import case_balance, case_ledger, invoice_open_principal
 from agency.letters import schedule
 from agency.letters.links import payment_url
 from agency.letters.models import (
@@ -131,7 +131,7 @@ def letter_content(
     """Collect what a letter shows, as a JSON-able snapshot, and render its template."""
     language = language or letter_language(case)
     client, debtor = case.client, case.debtor
-    open_principal = invoice_open_principal(case.id)
+    balance, open_principal = case_ledger(case.id)
     invoices = [
         {
             "number": inv.number,
@@ -142,7 +142,6 @@ def letter_content(
         for inv in case.invoices
         if open_principal.get(inv.id, 0) > 0
     ]
-    balance = case_balance(case.id)
     content: dict[str, Any] = {
         "language": language,
         "kind": kind.value,
@@ -261,7 +260,7 @@ def next_step(case: Case, policy: DunningPolicy, today: date) -> DunningStep | N
 def schedule_case(case: Case, *, today: date, now: datetime | None = None) -> list[Message]:
     """Create the outbox messages of the case's next due step; return the new ones."""
     now = now or utcnow()
-    if case.status not in DUNNABLE or case.paused_reason or case_balance(case.id).total <= 0:
+    if case.status not in DUNNABLE or case.paused_reason or case_ledger(case.id)[0].total <= 0:
         return []
     policy = policy_for(case)
     if policy is None:
@@ -384,6 +383,28 @@ def claim(message_id: int, now: datetime) -> int | None:
     )
 
 
+def claim_batch(message_ids: list[int], now: datetime) -> dict[int, int]:
+    """Take the pending ones of these messages for sending; return their attempt numbers.
+
+    One statement for a dispatch batch; the claimed rows are refreshed in the session.
+    """
+    if not message_ids:
+        return {}
+    claimed = db.session.scalars(
+        sa.update(Message)
+        .where(Message.id.in_(message_ids), Message.status == MessageStatus.PENDING)
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message),
+        execution_options={"populate_existing": True},
+    ).all()
+    return {message.id: message.attempts for message in claimed}
+
+
 def hold_claim(message_id: int, attempt: int, now: datetime, *, hand_over: bool) -> bool:
     """Lock a claimed message for this transaction if the claim is still this attempt's.
 
@@ -413,7 +434,7 @@ def why_not_send(case: Case, message: Message) -> str | None:
         return f"case is {case.status.value}"
     if case.paused_reason:
         return f"case paused: {case.paused_reason}"[:120]
-    if case_balance(case.id).total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
+    if case_ledger(case.id)[0].total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
         return "nothing owed any more"
     return None
 
@@ -589,8 +610,17 @@ class Prepared:
     recipient: str | None
 
 
-def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
-    """Book what the step charges (once per step), fix the term, render the content."""
+def prepare(
+    message: Message,
+    case: Case,
+    *,
+    moment: datetime,
+    templates: dict[tuple[int, TemplateKind, str], TemplateText] | None = None,
+) -> Prepared:
+    """Book what the step charges (once per step), fix the term, render the content.
+
+    `templates` keeps the wording looked up for a client, kind and language across a batch.
+    """
     today = local_day(moment)
     step = message.step
     sibling = _step_sibling_sent(message)
@@ -618,6 +648,13 @@ def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
         recipient = case.debtor.email
     elif message.channel is Channel.SMS:
         recipient = case.debtor.phone
+    key = (case.client_id, kind, language)
+    if templates is None or key not in templates:
+        text = template_text(case.client_id, kind, language)
+        if templates is not None:
+            templates[key] = text
+    else:
+        text = templates[key]
     content = letter_content(
         case,
         kind,
@@ -625,6 +662,7 @@ def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
         language=language,
         term_ends_on=message.term_ends_on,
         stated_costs_cents=message.stated_costs_cents,
+        text=text,
     )
     if message.channel is Channel.LETTER:
         message.posted_on = posted_on

@@ -28,7 +28,7 @@ from flask import current_app
 from rq import Retry
 
 from agency import jobs
-from agency.cases.models import Case
+from agency.cases.models import Case, Debtor
 from agency.contact_log import hours
 from agency.contact_log.sms import SmsFailed, send_sms
 from agency.contact_log.sms import is_live as sms_is_live
@@ -152,69 +152,100 @@ def dispatch_message(message_id: int, now: str | None = None) -> str:
 def dispatch_messages(message_ids: Sequence[int], now: str | None = None) -> dict[int, str]:
     """Send a batch of outbox messages, each at most once; return what happened to each.
 
-    Every message is finished (sent, deferred, cancelled, given back or failed) and committed
-    before the next; an error of one does not stop the others. The job fails at the end when
-    one of them should be tried again, or could not be handled at all.
+    The batch is read and claimed in one go; then every message is finished (sent, cancelled,
+    given back or failed) and committed before the next, and an error of one does not stop the
+    others. The job fails at the end when one of them should be tried again, or could not be
+    handled at all.
     """
     moment = datetime.fromisoformat(now) if now else utcnow()
     results: dict[int, str] = {}
     errors: list[Exception] = []
-    with mail.Outbox() as outbox:
-        for message_id in message_ids:
-            try:
-                results[message_id] = _dispatch_one(message_id, moment, outbox)
-            except Exception as exc:  # written on the message already; raised below
-                results[message_id] = "failed"
-                errors.append(exc)
+    session = db.session()
+    # Within the batch, steps, clients and debtors read once stay valid; the case and the
+    # message are re-read under their locks before each send, the ledger is read afresh.
+    session.expire_on_commit = False
+    try:
+        claimed = _claim_batch(list(message_ids), moment, results)
+        templates: dict = {}
+        with mail.Outbox() as outbox:
+            for message_id, attempt in claimed.items():
+                try:
+                    results[message_id] = _dispatch_claimed(
+                        message_id, attempt, moment, outbox, templates
+                    )
+                except Exception as exc:  # written on the message already; raised below
+                    results[message_id] = "failed"
+                    errors.append(exc)
+    finally:
+        session.expire_on_commit = True
     if errors:
         raise errors[0]
     return results
 
 
-def _dispatch_one(message_id: int, moment: datetime, outbox: mail.Outbox) -> str:
-    message = db.session.get(Message, message_id)
-    if message is None or message.status is not MessageStatus.PENDING:
-        db.session.rollback()
-        return "not pending"
-    if message.send_after > moment:
-        db.session.rollback()
-        return "not yet"
-    if message.channel in (Channel.EMAIL, Channel.SMS):
-        debtor = db.session.get(Case, message.case_id).debtor
-        allowed_at = hours.next_contact_moment(
-            moment,
-            (debtor.country or "NL").upper(),
-            debtor.timezone or "Europe/Amsterdam",
-            operations.designated_holidays(),
-        )
-        if allowed_at != moment:
+def _claim_batch(message_ids: list[int], moment: datetime, results: dict[int, str]) -> dict:
+    """Claim the batch's messages that may go now; note what happened to the others."""
+    rows = db.session.execute(
+        sa.select(Message, Debtor)
+        .join(Case, Case.id == Message.case_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .where(Message.id.in_(message_ids))
+    ).all()
+    ready = []
+    for message, debtor in rows:
+        if message.status is not MessageStatus.PENDING:
+            results[message.id] = "not pending"
+        elif message.send_after > moment:
+            results[message.id] = "not yet"
+        elif (
+            message.channel in (Channel.EMAIL, Channel.SMS)
+            and (
+                allowed_at := hours.next_contact_moment(
+                    moment,
+                    (debtor.country or "NL").upper(),
+                    debtor.timezone or "Europe/Amsterdam",
+                    operations.designated_holidays(),
+                )
+            )
+            != moment
+        ):
             # Outside legal hours: the periodic sweep sends it once they begin.
             message.send_after = allowed_at
-            db.session.commit()
-            return "deferred"
-    attempt = operations.claim(message_id, moment)
-    if attempt is None:
-        db.session.rollback()
-        return "claimed elsewhere"
+            results[message.id] = "deferred"
+        else:
+            ready.append(message.id)
+    claimed = operations.claim_batch(ready, moment)
     db.session.commit()
+    for message_id in message_ids:
+        if message_id in ready and message_id not in claimed:
+            results[message_id] = "claimed elsewhere"
+        results.setdefault(message_id, "not pending")
+    return claimed
 
+
+def _dispatch_claimed(
+    message_id: int, attempt: int, moment: datetime, outbox: mail.Outbox, templates: dict
+) -> str:
+    message = db.session.get(Message, message_id)
     # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
     # and two channels of one step do not book its charges twice. Holding the claim locks the
     # message too, so a sweep cannot take it back while this transaction decides.
     case = db.session.scalars(
-        sa.select(Case).where(Case.id == message.case_id).with_for_update()
+        sa.select(Case)
+        .where(Case.id == message.case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
     if not operations.hold_claim(message_id, attempt, moment, hand_over=False):
         db.session.rollback()
         return "claimed elsewhere"
-    db.session.refresh(message)
     reason = operations.why_not_send(case, message)
     if reason:
         operations.cancel(message, reason, moment)
         db.session.commit()
         return "cancelled"
     try:
-        prepared = operations.prepare(message, case, moment=moment)
+        prepared = operations.prepare(message, case, moment=moment, templates=templates)
         outgoing = _outgoing(prepared, case, outbox)
         if outgoing.live:
             # From here the provider may have the message: a crash leaves it visible as
