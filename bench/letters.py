@@ -121,11 +121,10 @@ def _settings(url: str, services: Services) -> dict[str, object]:
 
 def _seed(db, n: int) -> None:
     """A consumer client whose policy e-mails the first reminder; n debtors with one invoice."""
-    from agency.cases.models import CaseStatus, Debtor, DebtorKind, Invoice
-    from agency.cases.operations import open_case, transition
+    from agency.cases.models import Case, CaseStatus, Debtor, DebtorKind, Invoice
+    from agency.cases.operations import unused_references
     from agency.clients.models import Client, Segment
-    from agency.ledger.models import EntryKind, EntrySource
-    from agency.ledger.operations import book_charge
+    from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
     from agency.letters.models import Channel
     from agency.letters.operations import copy_policy_for_client, update_step
 
@@ -134,8 +133,8 @@ def _seed(db, n: int) -> None:
     db.session.flush()
     policy = copy_policy_for_client(client, Segment.B2C, "NL", actor=None)
     update_step(policy.steps[0], actor=None, channels=[Channel.EMAIL.value])
-    for i in range(n):
-        debtor = Debtor(
+    debtors = [
+        Debtor(
             client_id=client.id,
             debtor_code=f"D{i:06d}",
             kind=DebtorKind.PERSON,
@@ -147,31 +146,49 @@ def _seed(db, n: int) -> None:
             email=f"debiteur{i}@example.test",
             language="nl",
         )
-        db.session.add(debtor)
-        db.session.flush()
-        case = open_case(client, debtor, opened_on=date(2025, 3, 10))
-        invoice = Invoice(
+        for i in range(n)
+    ]
+    db.session.add_all(debtors)
+    db.session.flush()
+    cases = [
+        Case(
             client_id=client.id,
             debtor_id=debtor.id,
+            reference=reference,
+            segment=Segment.B2C,
+            status=CaseStatus.DUNNING,
+            opened_on=date(2025, 3, 10),
+        )
+        for debtor, reference in zip(debtors, unused_references(n), strict=True)
+    ]
+    db.session.add_all(cases)
+    db.session.flush()
+    invoices = [
+        Invoice(
+            client_id=client.id,
+            debtor_id=case.debtor_id,
             case_id=case.id,
             number=f"F{i:06d}",
             invoice_date=date(2025, 2, 1),
             due_date=date(2025, 3, 3),
             amount_cents=12_500 + i,
         )
-        db.session.add(invoice)
-        db.session.flush()
-        book_charge(
-            case,
-            EntryKind.PRINCIPAL,
-            invoice.amount_cents,
-            invoice=invoice,
+        for i, case in enumerate(cases)
+    ]
+    db.session.add_all(invoices)
+    db.session.flush()
+    db.session.add_all(
+        LedgerEntry(
+            client_id=client.id,
+            case_id=invoice.case_id,
+            invoice_id=invoice.id,
+            kind=EntryKind.PRINCIPAL,
+            amount_cents=invoice.amount_cents,
             booked_on=date(2025, 3, 10),
             source=EntrySource.HANDOFF,
         )
-        transition(case, CaseStatus.DUNNING, on=date(2025, 3, 10))
-        if i % 500 == 499:
-            db.session.commit()
+        for invoice in invoices
+    )
     db.session.commit()
 
 

@@ -27,7 +27,7 @@ from agency.errors import AgencyError
 from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_charge
-from agency.ledger.queries import case_balance, case_ledger, invoice_open_principal
+from agency.ledger.queries import Balance, case_balance, case_ledger, invoice_open_principal
 from agency.letters import schedule
 from agency.letters.links import payment_url
 from agency.letters.models import (
@@ -127,11 +127,15 @@ def letter_content(
     term_ends_on: date | None = None,
     stated_costs_cents: int | None = None,
     text: TemplateText | None = None,
+    ledger: tuple[Balance, dict[int, int]] | None = None,
 ) -> dict[str, Any]:
-    """Collect what a letter shows, as a JSON-able snapshot, and render its template."""
+    """Collect what a letter shows, as a JSON-able snapshot, and render its template.
+
+    `ledger` is a `case_ledger` reading of this case in this transaction, if one was made.
+    """
     language = language or letter_language(case)
     client, debtor = case.client, case.debtor
-    balance, open_principal = case_ledger(case.id)
+    balance, open_principal = ledger or case_ledger(case.id)
     invoices = [
         {
             "number": inv.number,
@@ -426,7 +430,9 @@ def hold_claim(message_id: int, attempt: int, now: datetime, *, hand_over: bool)
     return result.rowcount == 1
 
 
-def why_not_send(case: Case, message: Message) -> str | None:
+def why_not_send(
+    case: Case, message: Message, ledger: tuple[Balance, dict[int, int]] | None = None
+) -> str | None:
     """The reason a claimed message must not go out any more, or None when it may."""
     step = message.step
     allowed = DUNNABLE + ((CaseStatus.LEGAL,) if step.hand_to_legal else ())
@@ -434,7 +440,8 @@ def why_not_send(case: Case, message: Message) -> str | None:
         return f"case is {case.status.value}"
     if case.paused_reason:
         return f"case paused: {case.paused_reason}"[:120]
-    if case_ledger(case.id)[0].total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
+    balance = (ledger or case_ledger(case.id))[0]
+    if balance.total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
         return "nothing owed any more"
     return None
 
@@ -616,15 +623,18 @@ def prepare(
     *,
     moment: datetime,
     templates: dict[tuple[int, TemplateKind, str], TemplateText] | None = None,
+    ledger: tuple[Balance, dict[int, int]] | None = None,
 ) -> Prepared:
     """Book what the step charges (once per step), fix the term, render the content.
 
-    `templates` keeps the wording looked up for a client, kind and language across a batch.
+    `templates` keeps the wording looked up for a client, kind and language across a batch;
+    `ledger` is a `case_ledger` reading made in this transaction, used if nothing is booked.
     """
     today = local_day(moment)
     step = message.step
-    sibling = _step_sibling_sent(message)
-    if sibling is None:
+    charges = step.costs is not StepCosts.NONE or step.interest or step.hand_to_legal
+    if charges and _step_sibling_sent(message) is None:
+        ledger = None  # read again after the booking
         book_step_costs(case, step, today)
         if step.interest:
             book_step_interest(case, today)
@@ -663,6 +673,7 @@ def prepare(
         term_ends_on=message.term_ends_on,
         stated_costs_cents=message.stated_costs_cents,
         text=text,
+        ledger=ledger,
     )
     if message.channel is Channel.LETTER:
         message.posted_on = posted_on

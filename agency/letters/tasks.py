@@ -34,6 +34,7 @@ from agency.contact_log.sms import SmsFailed, send_sms
 from agency.contact_log.sms import is_live as sms_is_live
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.ledger.queries import case_ledger
 from agency.letters import mail, operations
 from agency.letters.models import Channel, Message, MessageStatus
 from agency.letters.pdf import letter_pdf
@@ -228,24 +229,33 @@ def _dispatch_claimed(
 ) -> str:
     message = db.session.get(Message, message_id)
     # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
-    # and two channels of one step do not book its charges twice. Holding the claim locks the
-    # message too, so a sweep cannot take it back while this transaction decides.
+    # and two channels of one step do not book its charges twice. The message is locked in the
+    # same statement if the claim is still this attempt's, so a sweep cannot take it back
+    # while this transaction decides.
     case = db.session.scalars(
         sa.select(Case)
-        .where(Case.id == message.case_id)
+        .join(Message, Message.case_id == Case.id)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.attempts == attempt,
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()
-    if not operations.hold_claim(message_id, attempt, moment, hand_over=False):
+    ).one_or_none()
+    if case is None:
         db.session.rollback()
         return "claimed elsewhere"
-    reason = operations.why_not_send(case, message)
+    ledger = case_ledger(case.id)
+    reason = operations.why_not_send(case, message, ledger)
     if reason:
         operations.cancel(message, reason, moment)
         db.session.commit()
         return "cancelled"
     try:
-        prepared = operations.prepare(message, case, moment=moment, templates=templates)
+        prepared = operations.prepare(
+            message, case, moment=moment, templates=templates, ledger=ledger
+        )
         outgoing = _outgoing(prepared, case, outbox)
         if outgoing.live:
             # From here the provider may have the message: a crash leaves it visible as
