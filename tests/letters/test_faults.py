@@ -199,7 +199,7 @@ class Workers:
     def log(self, worker: subprocess.Popen) -> str:
         return Path(worker.log_path).read_text()[-3000:]
 
-    def finish(self, worker: subprocess.Popen, timeout: float = 300) -> None:
+    def finish(self, worker: subprocess.Popen, timeout: float = 600) -> None:
         """Wait for a burst worker to empty the queue and stop."""
         assert worker.wait(timeout) == 0, self.log(worker)
 
@@ -255,8 +255,8 @@ def assert_each_sent_once(db, mailbox, case_ids: list[int], *, in_doubt_at_most:
     rows = db.session.execute(
         sa.select(Message.case_id, Message.channel, Message.status, Message.last_error)
     ).all()
-    assert sorted((r.case_id, r.channel) for r in rows) == sorted(
-        (case_id, channel) for case_id in case_ids for channel in (Channel.EMAIL, Channel.SMS)
+    assert sorted((r.case_id, r.channel.value) for r in rows) == sorted(
+        (case_id, channel) for case_id in case_ids for channel in ("email", "sms")
     )
     debtor_email = dict(
         db.session.execute(
