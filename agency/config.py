@@ -74,6 +74,10 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or base_url).rstrip("/"),
         # Seconds between attempts to send a dunning e-mail or SMS; one more attempt than items.
         "DUNNING_RETRY_INTERVALS": _ints(get("DUNNING_RETRY_INTERVALS", "60,300,1800")),
+        # Messages one dispatch job sends (one database session and one SMTP connection).
+        "DUNNING_DISPATCH_BATCH": int(get("DUNNING_DISPATCH_BATCH", "50")),
+        # A claim unfinished after this many seconds was interrupted (a killed worker).
+        "DUNNING_STALE_CLAIM_SECONDS": int(get("DUNNING_STALE_CLAIM_SECONDS", "900")),
         # Days the government designates as holidays (Algemene termijnenwet), YYYY-MM-DD.
         "DESIGNATED_HOLIDAYS": _dates(get("DESIGNATED_HOLIDAYS", "")),
         "SESSION_COOKIE_SECURE": _flag(

@@ -105,6 +105,32 @@ def case_balance(case_id: int) -> Balance:
     )
 
 
+def case_ledger(case_id: int) -> tuple[Balance, dict[int, int]]:
+    """Return the case's balance and its open principal per invoice, from one reading.
+
+    The same figures as `case_balance` and `invoice_open_principal`, in two queries instead of
+    seven: the dunning engine needs both for every letter it sends.
+    """
+    charges = _charged(case_id)
+    allocated = _allocated(case_id)
+    per_component: dict[Component, int] = defaultdict(int)
+    open_principal: dict[int, int] = {}
+    for key in {k for k in (*charges, *allocated) if k[1] is not Component.OVERPAYMENT}:
+        amount = charges.get(key, 0) - allocated.get(key, 0)
+        if amount:
+            invoice_id, component = key
+            per_component[component] += amount
+            if component is Component.PRINCIPAL and invoice_id is not None:
+                open_principal[invoice_id] = amount
+    balance = Balance(
+        principal=per_component[Component.PRINCIPAL],
+        cost=per_component[Component.COST],
+        interest=per_component[Component.INTEREST],
+        overpaid=allocated.get((None, Component.OVERPAYMENT), 0),
+    )
+    return balance, open_principal
+
+
 def invoice_open_principal(case_id: int) -> dict[int, int]:
     """Return the open principal per invoice of a case."""
     return {
