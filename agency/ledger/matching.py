@@ -124,7 +124,10 @@ def book_credit(
         )
         db.session.add(
             BankBooking(
-                transaction_id=txn.id, entry_id=entry.id, client_id=case.client_id, amount_cents=cents
+                transaction_id=txn.id,
+                entry_id=entry.id,
+                client_id=case.client_id,
+                amount_cents=cents,
             )
         )
         entries.append(entry)
@@ -173,7 +176,9 @@ def _reverse(txn: BankTransaction, actor: User | None) -> None:
         )
     )
     candidates = [c for c in candidates if c.id not in undone]
-    same_text = [c for c in candidates if (c.remittance, c.reference) == (txn.remittance, txn.reference)]
+    same_text = [
+        c for c in candidates if (c.remittance, c.reference) == (txn.remittance, txn.reference)
+    ]
     original = (same_text or candidates or [None])[0]
     if original is None:
         txn.status = T.OTHER_DEBIT

@@ -164,7 +164,9 @@ class BankStatement(db.Model):
     __tablename__ = "bank_statements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    format: Mapped[StatementFormat] = mapped_column(enum_column(StatementFormat, "statement_format"))
+    format: Mapped[StatementFormat] = mapped_column(
+        enum_column(StatementFormat, "statement_format")
+    )
     account_iban: Mapped[str] = mapped_column(sa.String(34))
     statement_ref: Mapped[str] = mapped_column(sa.String(80))
     filename: Mapped[str] = mapped_column(sa.String(255))
