@@ -89,8 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from agency.cases.views import bp as cases_bp
     from agency.clients.views import bp as clients_bp
     from agency.contact_log.views import bp as contact_log_bp
+    from agency.ledger.views import bp as ledger_bp
     from agency.letters.views import bp as letters_bp
-    from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
+    from agency.portal import direct_payments, disputes, handoffs  # noqa: F401 - portal pages
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(sandbox_bp, url_prefix="/sandbox")
     app.register_blueprint(letters_bp, url_prefix="/letters")
+    app.register_blueprint(ledger_bp, url_prefix="/money")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
@@ -157,6 +159,7 @@ def _register_jobs(app: Flask) -> None:
     )
     from agency.clients.tasks import fail_stalled_handoffs
     from agency.contact_log.tasks import check_arrangements, settle_promises
+    from agency.ledger.tasks import monthly_remittance
     from agency.letters.tasks import schedule_due_messages
 
     jobs.init_app(
@@ -169,6 +172,8 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(refresh_case_priorities, cron="40 * * * *"),
             jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
             jobs.Periodic(score_new_cases, cron="*/5 * * * *"),
+            # Remittance to clients: early on the first of the month, for last month.
+            jobs.Periodic(monthly_remittance, cron="30 6 1 * *"),
         ],
     )
 

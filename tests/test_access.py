@@ -7,6 +7,7 @@ add a page without saying who may see it.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from agency.auth.models import Role
 from tests.conftest import TEST_CONFIG, make_app
@@ -67,6 +68,17 @@ REALMS = {
     "portal.dispute": "portal",
     "portal.dispute_file": "portal",
     "portal.payment_terms": "portal",
+    "portal.direct_payment": "portal",
+    "ledger.statements": "supervisor",
+    "ledger.unmatched": "supervisor",
+    "ledger.match": "post-only",
+    "ledger.return_credit": "post-only",
+    "ledger.runs": "supervisor",
+    "ledger.run": "supervisor",
+    "ledger.run_sepa": "supervisor",
+    "ledger.run_statement": "supervisor",
+    "ledger.run_invoice": "supervisor",
+    "ledger.reconciliation": "supervisor",
     "api.openapi": "public-api",
     "api.create_handoff": "post-only",
     "api.handoff": "api",
@@ -167,6 +179,24 @@ def _dunning(client):
     return {"policy_id": policy.id, "template_id": template.id}
 
 
+def _remittance_run(app, db, *clients) -> int:
+    """A remittance run paying both clients (its pages are the same for any staff member)."""
+    from datetime import date
+
+    from agency.cases.models import Case
+    from agency.ledger.models import EntryKind, EntrySource
+    from agency.ledger.operations import book_reduction
+    from agency.ledger.remittance import create_run
+
+    for client, iban in zip(clients, ("NL20INGB0001234567", "NL44RABO0123456789"), strict=True):
+        client.iban = iban
+        case = db.session.scalar(sa.select(Case).where(Case.client_id == client.id))
+        book_reduction(
+            case, EntryKind.PAYMENT, 50_00, booked_on=date(2025, 3, 2), source=EntrySource.BANK
+        )
+    return create_run(date(2025, 3, 31), date(2025, 4, 1), app.config).id
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -179,6 +209,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
         (path / "x.csv").write_text("Debiteurnummer;Naam;Factuurnummer\n1;A;F1\n")
     own_case = make_case(100_00, client=own).id
     other_case = make_case(100_00, client=other).id
+    run_id = _remittance_run(app, db, own, other)
     return {
         "own": {
             "client_id": own.id,
@@ -188,6 +219,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
             **_dunning(own),
+            "run_id": run_id,
         },
         "other": {
             "client_id": other.id,
@@ -197,6 +229,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,
             **_dunning(other),
+            "run_id": run_id,
         },
         "users": {
             "agent": make_user(Role.AGENT),

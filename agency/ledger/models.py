@@ -130,7 +130,7 @@ class Allocation(db.Model):
     )
 
 
-# --- client money: bank statements, matching, remittance -----------------------------------------
+# --- client money: bank statements, matching, remittance ---------------------------------
 
 
 class StatementFormat(enum.Enum):
