@@ -212,6 +212,7 @@ class BankTransaction(db.Model):
 
     statement: Mapped[BankStatement] = relationship(back_populates="transactions")
     bookings: Mapped[list[BankBooking]] = relationship(back_populates="transaction")
+    related: Mapped[BankTransaction | None] = relationship(remote_side=[id])
 
     __table_args__ = (
         sa.Index(None, "status"),
