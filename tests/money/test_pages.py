@@ -39,9 +39,9 @@ def test_upload_match_split_and_return_on_the_pages(client, login_as, paid_cases
     app.config.update(CONFIG)
     login_as("supervisor")
     page = _upload(client, "camt053_2026-03-02.xml").get_data(as_text=True)
-    assert "3 credits booked" in page or "3 creditering" in page
+    assert "3 credits booked" in page or "3 ontvangsten geboekt" in page
     again = _upload(client, "camt053_2026-03-02.xml").get_data(as_text=True)
-    assert "nothing was booked again" in again or "niets opnieuw" in again
+    assert "nothing was booked again" in again or "niets opnieuw geboekt" in again
     assert db.session.scalar(sa.select(sa.func.count(BankStatement.id))) == 1
 
     unmatched = client.get("/money/unmatched").get_data(as_text=True)
