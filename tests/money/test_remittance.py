@@ -152,3 +152,13 @@ def test_a_client_without_iban_cannot_be_paid(make_client, make_case, app, db):
     book_reduction(case, EntryKind.PAYMENT, 100_00, booked_on=DAY, source=EntrySource.BANK)
     with pytest.raises(RemittanceRefused, match="no IBAN"):
         create_run(DAY, DAY, app.config)
+
+
+def test_the_monthly_job_makes_one_run_per_month(collected, app, db):
+    from agency.ledger.tasks import monthly_remittance
+
+    assert monthly_remittance("2025-05-01") == 1
+    assert monthly_remittance("2025-05-01") is None  # safe to run twice
+    run = db.session.scalar(sa.select(RemittanceRun))
+    assert run.cutoff_on == date(2025, 4, 30) and len(run.lines) == 2
+    assert monthly_remittance("2025-06-01") is None  # nothing collected since
