@@ -199,7 +199,9 @@ def _reverse(txn: BankTransaction, actor: User | None) -> None:
         )
 
 
-def _sort_debit(txn: BankTransaction, office_iban: str | None, actor: User | None) -> None:
+def _sort_debit(
+    txn: BankTransaction, is_charge: bool, office_iban: str | None, actor: User | None
+) -> None:
     if txn.is_reversal:
         _reverse(txn, actor)
         return
@@ -245,7 +247,7 @@ def _sort_debit(txn: BankTransaction, office_iban: str | None, actor: User | Non
         txn.status = T.REFUND
         txn.related_id = returned[0].id
         return
-    if getattr(txn, "is_charge", False) or not txn.counterparty_iban:
+    if is_charge or not txn.counterparty_iban:
         txn.status = T.CHARGE
         return
     txn.status = T.OTHER_DEBIT
@@ -318,7 +320,6 @@ def _store(
             bank_reference=(line.bank_reference or "")[:140] or None,
             status=T.UNMATCHED if line.amount_cents > 0 else T.OTHER_DEBIT,
         )
-        txn.is_charge = line.is_charge  # not stored: read while sorting the debit
         db.session.add(txn)
         db.session.flush()
         result.new_lines += 1
@@ -330,7 +331,7 @@ def _store(
             else:
                 result.unmatched += 1
         else:
-            _sort_debit(txn, office_iban, actor)
+            _sort_debit(txn, line.is_charge, office_iban, actor)
             result.debits += 1
     db.session.flush()
     audit.record(
