@@ -91,7 +91,12 @@ def _register_blueprints(app: Flask) -> None:
     from agency.contact_log.views import bp as contact_log_bp
     from agency.ledger.views import bp as ledger_bp
     from agency.letters.views import bp as letters_bp
-    from agency.portal import direct_payments, disputes, handoffs  # noqa: F401 - portal pages
+    from agency.portal import (  # noqa: F401 - add their pages to the portal
+        direct_payments,
+        disputes,
+        handoffs,
+        remittances,
+    )
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 

@@ -69,6 +69,9 @@ REALMS = {
     "portal.dispute_file": "portal",
     "portal.payment_terms": "portal",
     "portal.direct_payment": "portal",
+    "portal.remittances": "portal",
+    "portal.remittance_statement": "portal",
+    "portal.remittance_invoice": "portal",
     "ledger.statements": "supervisor",
     "ledger.unmatched": "supervisor",
     "ledger.match": "post-only",
@@ -179,7 +182,7 @@ def _dunning(client):
     return {"policy_id": policy.id, "template_id": template.id}
 
 
-def _remittance_run(app, db, *clients) -> int:
+def _remittance_run(app, db, *clients) -> dict[str, int]:
     """A remittance run paying both clients (its pages are the same for any staff member)."""
     from datetime import date
 
@@ -194,7 +197,8 @@ def _remittance_run(app, db, *clients) -> int:
         book_reduction(
             case, EntryKind.PAYMENT, 50_00, booked_on=date(2025, 3, 2), source=EntrySource.BANK
         )
-    return create_run(date(2025, 3, 31), date(2025, 4, 1), app.config).id
+    run = create_run(date(2025, 3, 31), date(2025, 4, 1), app.config)
+    return {"run_id": run.id, **{f"line_{line.client_id}": line.id for line in run.lines}}
 
 
 @pytest.fixture
@@ -209,7 +213,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
         (path / "x.csv").write_text("Debiteurnummer;Naam;Factuurnummer\n1;A;F1\n")
     own_case = make_case(100_00, client=own).id
     other_case = make_case(100_00, client=other).id
-    run_id = _remittance_run(app, db, own, other)
+    run = _remittance_run(app, db, own, other)
     return {
         "own": {
             "client_id": own.id,
@@ -219,7 +223,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(own, "t", actor=None)[0].id,
             **_dunning(own),
-            "run_id": run_id,
+            "run_id": run["run_id"],
+            "line_id": run[f"line_{own.id}"],
         },
         "other": {
             "client_id": other.id,
@@ -229,7 +234,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             "fmt": "csv",
             "token_id": create_api_token(other, "t", actor=None)[0].id,
             **_dunning(other),
-            "run_id": run_id,
+            "run_id": run["run_id"],
+            "line_id": run[f"line_{other.id}"],
         },
         "users": {
             "agent": make_user(Role.AGENT),

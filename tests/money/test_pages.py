@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import xmlschema
 
 from agency.cases.models import CaseStatus
+from agency.ledger.matching import import_statement
 from agency.ledger.models import (
     BankStatement,
     BankTransaction,
@@ -158,3 +159,22 @@ def test_the_client_reports_a_direct_payment(client, login_as, make_case, make_c
 def test_agents_do_not_reach_client_money(client, login_as):
     login_as("agent")
     assert client.get("/money/unmatched").status_code == 403
+
+
+def test_the_client_sees_its_remittances(client, login_as, paid_cases, db, app):
+    from agency.ledger.remittance import create_run
+
+    app.config.update(CONFIG)
+    import_statement(
+        statement("camt053_2026-03-02.xml"), "s.xml", account_iban=ACCOUNT, office_iban=OFFICE
+    )
+    run = create_run(date(2026, 3, 31), date(2026, 4, 2), app.config)
+    db.session.commit()
+    creditor = paid_cases["A"].client
+    line = run.lines[0]
+    login_as("client", creditor)
+    page = client.get("/portal/remittances").get_data(as_text=True)
+    assert f"/portal/remittances/{line.id}/statement.pdf" in page
+    pdf = client.get(f"/portal/remittances/{line.id}/statement.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert client.get(f"/portal/remittances/{line.id}/invoice.pdf").data.startswith(b"%PDF")
