@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FieldList, FormField, StringField
+from wtforms import DateField, FieldList, FormField, SelectField, StringField
 from wtforms.form import Form
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -35,6 +35,10 @@ class ReturnForm(FlaskForm):
 class RunForm(FlaskForm):
     cutoff = DateField(_l("Payments booked up to"), validators=[DataRequired()])
     execution = DateField(_l("Pay on"), validators=[DataRequired()])
+    client = SelectField(_l("Clients"), coerce=int, default=0)
+
+    def set_clients(self, clients) -> None:
+        self.client.choices = [(0, _l("All clients"))] + [(c.id, c.name) for c in clients]
 
 
 class DirectPaymentForm(FlaskForm):

@@ -190,7 +190,14 @@ def _reverse(txn: BankTransaction, actor: User | None) -> None:
         original.status = T.RETURNED
         original.note = "reversed by the bank"
         return
+    already = set(
+        db.session.scalars(
+            sa.select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+        )
+    )
     for booking in original.bookings:
+        if booking.entry_id in already:
+            continue  # someone reversed it by hand before the bank's statement came
         reverse_entry(
             booking.entry,
             booked_on=txn.booked_on,

@@ -13,6 +13,7 @@ from flask_login import current_user
 from agency.auth.access import require_staff, roles_required, staff_get
 from agency.auth.models import Role
 from agency.cases.models import Case
+from agency.clients.models import Client
 from agency.errors import AgencyError
 from agency.extensions import db
 from agency.ledger import matching
@@ -147,13 +148,18 @@ def return_credit(transaction_id: int):
 @roles_required(*SUPERVISORS)
 def runs():
     form = RunForm()
+    form.set_clients(db.session.scalars(sa.select(Client).order_by(Client.name)))
     if form.validate_on_submit():
         if form.execution.data < form.cutoff.data:
             flash(_("The payment date cannot lie before the cut-off."), "error")
         else:
             try:
                 run = create_run(
-                    form.cutoff.data, form.execution.data, current_app.config, actor=current_user
+                    form.cutoff.data,
+                    form.execution.data,
+                    current_app.config,
+                    client_ids=[form.client.data] if form.client.data else None,
+                    actor=current_user,
                 )
             except AgencyError as error:
                 db.session.rollback()

@@ -100,7 +100,12 @@ def test_a_run_on_demand_with_its_downloads(client, login_as, paid_cases, db, ap
     token = client.csrf_token("/money/runs")
     response = client.post(
         "/money/runs",
-        data={"csrf_token": token, "cutoff": "2026-03-31", "execution": "2026-04-02"},
+        data={
+            "csrf_token": token,
+            "cutoff": "2026-03-31",
+            "execution": "2026-04-02",
+            "client": str(paid_cases["A"].client_id),
+        },
     )
     assert response.status_code == 302
     run = db.session.scalar(sa.select(RemittanceRun))
