@@ -87,4 +87,5 @@ def test_periodic_jobs_are_registered(app):
         ("agency.cases.tasks.refresh_case_priorities", "40 * * * *"),
         ("agency.letters.tasks.schedule_due_messages", "*/15 * * * *"),
         ("agency.cases.tasks.score_new_cases", "*/5 * * * *"),
+        ("agency.ledger.tasks.monthly_remittance", "30 6 1 * *"),
     ]

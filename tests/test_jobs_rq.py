@@ -19,9 +19,10 @@ from rq.job import Job, JobStatus
 
 from agency import jobs
 from agency.cases.operations import pause
-from agency.cases.tasks import refresh_case_priorities, resume_paused_cases
+from agency.cases.tasks import refresh_case_priorities, resume_paused_cases, score_new_cases
 from agency.clients.tasks import fail_stalled_handoffs
 from agency.contact_log.tasks import check_arrangements, settle_promises
+from agency.ledger.tasks import monthly_remittance
 from agency.letters.tasks import schedule_due_messages
 from agency.sandbox.models import SandboxRecord
 from tests import jobfuncs
@@ -130,4 +131,6 @@ def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
         (check_arrangements, "25 * * * *"),
         (refresh_case_priorities, "40 * * * *"),
         (schedule_due_messages, "*/15 * * * *"),
+        (score_new_cases, "*/5 * * * *"),
+        (monthly_remittance, "30 6 1 * *"),
     ]
