@@ -90,11 +90,17 @@ def _register_blueprints(app: Flask) -> None:
     from agency.clients.views import bp as clients_bp
     from agency.contact_log.views import bp as contact_log_bp
     from agency.contact_log.webhooks import bp as twilio_bp
+    from agency.ledger.views import bp as ledger_bp
     from agency.letters.views import bp as letters_bp
     from agency.paylink.staff import bp as paylink_staff_bp
     from agency.paylink.views import bp as paylink_bp
     from agency.paylink.webhooks import bp as webhooks_bp
-    from agency.portal import disputes, handoffs  # noqa: F401 - add their pages to the portal
+    from agency.portal import (  # noqa: F401 - add their pages to the portal
+        direct_payments,
+        disputes,
+        handoffs,
+        remittances,
+    )
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
 
@@ -107,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(letters_bp, url_prefix="/letters")
     app.register_blueprint(paylink_bp)
     app.register_blueprint(paylink_staff_bp)
+    app.register_blueprint(ledger_bp, url_prefix="/money")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(webhooks_bp)
@@ -165,6 +172,7 @@ def _register_jobs(app: Flask) -> None:
     )
     from agency.clients.tasks import fail_stalled_handoffs
     from agency.contact_log.tasks import check_arrangements, settle_promises
+    from agency.ledger.tasks import monthly_remittance
     from agency.letters.tasks import schedule_due_messages
     from agency.paylink.tasks import check_open_payments
 
@@ -179,6 +187,8 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(schedule_due_messages, cron="*/15 * * * *"),
             jobs.Periodic(score_new_cases, cron="*/5 * * * *"),
             jobs.Periodic(check_open_payments, cron="*/10 * * * *"),
+            # Remittance to clients: early on the first of the month, for last month.
+            jobs.Periodic(monthly_remittance, cron="30 6 1 * *"),
         ],
     )
 

@@ -33,6 +33,28 @@ def demo(quiet: bool) -> None:
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role, detail in logins:
             click.echo(f"  {role:<11} {email:<34} {detail}")
+        _echo_demo_pay_link()
+
+
+def _echo_demo_pay_link() -> None:
+    """Print one demo debtor's payment link and the answer to its check."""
+    import sqlalchemy as sa
+
+    from agency.cases.models import Case, CaseStatus, Debtor
+    from agency.letters.links import payment_url
+
+    case = db.session.scalar(
+        sa.select(Case)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .where(Case.status == CaseStatus.DUNNING, Debtor.postcode.is_not(None))
+        .order_by(Case.reference)
+        .limit(1)
+    )
+    if case is None:
+        return
+    url = payment_url(case)
+    db.session.commit()
+    click.echo(f"A debtor's payment page: {url} (check: postcode {case.debtor.postcode})")
 
 
 @click.command("create-user")

@@ -70,10 +70,18 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "AGENCY_ADDRESS": get("AGENCY_ADDRESS", "Postbus 1000, 1000 AA Amsterdam"),
         # The client-money account debtors pay to (printed on letters with the case reference).
         "AGENCY_IBAN": get("AGENCY_IBAN", "NL91ABNA0417164300"),
+        # Its bank's BIC (pain.001 debtor agent) and the agency's own account, to which
+        # commission moves out of the client-money account (a debit there is not client money).
+        "AGENCY_BIC": get("AGENCY_BIC", "ABNANL2A"),
+        "AGENCY_OFFICE_IBAN": get("AGENCY_OFFICE_IBAN", "NL02ABNA0123456789"),
         # Where debtors reach the payment page; letters print absolute links under it.
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or base_url).rstrip("/"),
         # Seconds between attempts to send a dunning e-mail or SMS; one more attempt than items.
         "DUNNING_RETRY_INTERVALS": _ints(get("DUNNING_RETRY_INTERVALS", "60,300,1800")),
+        # Messages one dispatch job sends (one database session and one SMTP connection).
+        "DUNNING_DISPATCH_BATCH": int(get("DUNNING_DISPATCH_BATCH", "50")),
+        # A claim unfinished after this many seconds was interrupted (a killed worker).
+        "DUNNING_STALE_CLAIM_SECONDS": int(get("DUNNING_STALE_CLAIM_SECONDS", "900")),
         # Days the government designates as holidays (Algemene termijnenwet), YYYY-MM-DD.
         "DESIGNATED_HOLIDAYS": _dates(get("DESIGNATED_HOLIDAYS", "")),
         "SESSION_COOKIE_SECURE": _flag(

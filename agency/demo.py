@@ -13,6 +13,7 @@ the same plan; dates are kept as "days before today" and only turned into dates 
 
 from __future__ import annotations
 
+import hashlib
 import random
 import unicodedata
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from typing import TypeVar
 
 import phonenumbers
 import sqlalchemy as sa
+from flask import current_app
 from schwifty import IBAN
 
 from agency.auth.models import Role, User
@@ -44,9 +46,20 @@ from agency.contact_log.operations import (
     settle_promise,
 )
 from agency.extensions import db
-from agency.ledger.models import EntryKind, EntrySource
+from agency.ledger.models import (
+    BankBooking,
+    BankStatement,
+    BankTransaction,
+    EntryKind,
+    EntrySource,
+    LedgerEntry,
+    MatchMethod,
+    StatementFormat,
+    TransactionStatus,
+)
 from agency.ledger.operations import book_charge, book_reduction
 from agency.ledger.queries import case_balance, invoice_open_principal
+from agency.ledger.remittance import RemittanceRefused, create_run
 from agency.modeling import AGENCY_TZ
 from agency.modeling import today as local_today
 
@@ -1017,5 +1030,167 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
         logins.append((spec.portal_email, Role.CLIENT.value, f"client user of {client.name}"))
         _load_client_debtors(client, plan[spec.code], agents, today)
     refresh_priorities(None, today)
+    _simulate_client_money(today)
     db.session.flush()
     return logins
+
+
+# One client paid gross with a commission by the claim's age at handoff; the others net, flat.
+CONTRACTS = {"KOSTER": ("age_tiered", [[0, "12.5"], [180, "17.5"], [365, "25"]], "gross")}
+UNKNOWN_PAYER = ("K. de Vries", "NL11RABO0300000002")
+
+
+def _bank_line(statement_key: str, n: int, **fields) -> BankTransaction:
+    key = hashlib.sha256(f"demo|{statement_key}|{n}".encode()).hexdigest()
+    return BankTransaction(dedupe_key=key, **fields)
+
+
+def _simulate_client_money(today: date) -> None:
+    """Play the client-money account: every payment arrived on it, a month's remittance run
+    paid the clients and moved the agency's share out, one credit waits for an operator and one
+    was paid back. Statements are monthly; the reconciliation balances to zero on it."""
+    if db.session.scalar(sa.select(BankStatement.id).limit(1)) is not None:
+        return
+    for code, (kind, tiers, mode) in CONTRACTS.items():
+        client = db.session.scalar(sa.select(Client).where(Client.code == code))
+        if client is not None:
+            client.contract_kind, client.commission_tiers, client.remittance_mode = (
+                kind,
+                tiers,
+                mode,
+            )
+    lines: list[tuple[BankTransaction, LedgerEntry | None]] = []
+    payments = db.session.execute(
+        sa.select(LedgerEntry, Case.reference, Debtor.name, Debtor.iban)
+        .join(Case, Case.id == LedgerEntry.case_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .where(LedgerEntry.kind == EntryKind.PAYMENT, LedgerEntry.reverses_id.is_(None))
+        .order_by(LedgerEntry.booked_on, LedgerEntry.id)
+    ).all()
+    for n, (entry, reference, name, iban) in enumerate(payments):
+        txn = _bank_line(
+            "credit",
+            n,
+            booked_on=entry.booked_on,
+            amount_cents=-entry.amount_cents,
+            counterparty_name=name,
+            counterparty_iban=iban,
+            reference=reference,
+            bank_reference=f"DEMO{n:06d}",
+            status=TransactionStatus.BOOKED,
+            matched_by=MatchMethod.REFERENCE,
+        )
+        lines.append((txn, entry))
+    name, iban = UNKNOWN_PAYER
+    lines.append(
+        (
+            _bank_line(
+                "unknown",
+                1,
+                booked_on=today - timedelta(days=3),
+                amount_cents=42_50,
+                counterparty_name=name,
+                counterparty_iban=iban,
+                remittance="betaling",
+                status=TransactionStatus.UNMATCHED,
+            ),
+            None,
+        )
+    )
+    returned = _bank_line(
+        "returned",
+        1,
+        booked_on=today - timedelta(days=12),
+        amount_cents=19_99,
+        counterparty_name="Sportschool Fit B.V.",
+        counterparty_iban="NL44RABO0123456789",
+        remittance="abonnement maart",
+        status=TransactionStatus.RETURNED,
+        note="Niet voor ons bestemd",
+    )
+    refund = _bank_line(
+        "refund",
+        1,
+        booked_on=today - timedelta(days=10),
+        amount_cents=-19_99,
+        counterparty_name="Sportschool Fit B.V.",
+        counterparty_iban="NL44RABO0123456789",
+        remittance="retour abonnement maart",
+        status=TransactionStatus.REFUND,
+    )
+    refund.related = returned
+    lines += [(returned, None), (refund, None)]
+
+    # Last month's remittance run, paid a few days into this month.
+    cutoff = today.replace(day=1) - timedelta(days=1)
+    execution = min(cutoff + timedelta(days=3), today)
+    try:
+        run = create_run(cutoff, execution, current_app.config)
+    except RemittanceRefused:
+        run = None
+    if run is not None:
+        db.session.flush()
+        for line in run.lines:
+            if line.payout_cents > 0:
+                txn = _bank_line(
+                    "payout",
+                    line.client_id,
+                    booked_on=execution,
+                    amount_cents=-line.payout_cents,
+                    counterparty_name=line.client.name,
+                    counterparty_iban=line.iban,
+                    remittance=f"Afdracht {run.number}",
+                    status=TransactionStatus.PAYOUT,
+                    remittance_run_id=run.id,
+                )
+                lines.append((txn, None))
+        share = sum(line.collected_cents - line.payout_cents for line in run.lines)
+        if share > 0:
+            office = current_app.config["AGENCY_OFFICE_IBAN"]
+            txn = _bank_line(
+                "commission",
+                run.number,
+                booked_on=execution,
+                amount_cents=-share,
+                counterparty_name=current_app.config["AGENCY_NAME"],
+                counterparty_iban=office,
+                remittance=f"Provisie afdracht {run.number}",
+                status=TransactionStatus.COMMISSION,
+            )
+            lines.append((txn, None))
+
+    months = sorted({(t.booked_on.year, t.booked_on.month) for t, _ in lines})
+    balance = 0
+    account = current_app.config["AGENCY_IBAN"].replace(" ", "")
+    for year, month in months:
+        in_month = [
+            (t, e) for t, e in lines if (t.booked_on.year, t.booked_on.month) == (year, month)
+        ]
+        closing = balance + sum(t.amount_cents for t, _ in in_month)
+        statement = BankStatement(
+            format=StatementFormat.CAMT053,
+            account_iban=account,
+            statement_ref=f"DEMO-{year}-{month:02d}",
+            filename=f"demo-{year}-{month:02d}.xml",
+            checksum=hashlib.sha256(f"demo statement {year}-{month}".encode()).hexdigest(),
+            opening_cents=balance,
+            closing_cents=closing,
+            statement_date=max(t.booked_on for t, _ in in_month),
+        )
+        db.session.add(statement)
+        db.session.flush()
+        for txn, entry in in_month:
+            txn.statement_id = statement.id
+            db.session.add(txn)
+            db.session.flush()
+            if entry is not None:
+                db.session.add(
+                    BankBooking(
+                        transaction_id=txn.id,
+                        entry_id=entry.id,
+                        client_id=entry.client_id,
+                        amount_cents=txn.amount_cents,
+                    )
+                )
+        balance = closing
+    db.session.flush()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import DateTimePattern, format_datetime, get_date_format, parse_pattern
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
@@ -71,7 +74,14 @@ SOURCE_LABELS = {
 
 
 def _locale() -> str:
-    return str(get_locale() or "nl")
+    locale = get_locale()
+    return "nl" if locale is None else _identifier(locale)
+
+
+@functools.cache
+def _identifier(locale: Locale) -> str:
+    """The locale's name ("nl", "en"): Babel rebuilds the string on every call."""
+    return str(locale)
 
 
 def eur(cents: int) -> str:
@@ -79,11 +89,19 @@ def eur(cents: int) -> str:
     return format_eur(cents, _locale())
 
 
+@functools.cache
+def _date_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
+    """Babel's date pattern for the page's language, parsed once (Babel's `format_date` parses
+    the locale and the pattern on every call; a queue page writes fifty dates)."""
+    parsed = Locale.parse(locale)
+    text = get_date_format("short", locale=parsed).pattern if locale == "en" else "dd-MM-yyyy"
+    return parsed, parse_pattern(text)
+
+
 def date_nl(value: date) -> str:
     """Format a date the way the page's language writes it."""
-    return format_date(
-        value, format="short" if _locale() == "en" else "dd-MM-yyyy", locale=_locale()
-    )
+    parsed, pattern = _date_pattern(_locale())
+    return pattern.apply(value, parsed)
 
 
 def datetime_nl(value: datetime) -> str:
@@ -106,11 +124,24 @@ def minutes(seconds: int) -> str:
     return format_decimal(Decimal(seconds) / 60, format="0.#", locale=_locale())
 
 
+@pass_context
+def _eur_filter(context, cents: int) -> str:
+    """`eur` in a template: the page's language from the context, not looked up per amount."""
+    return format_eur(cents, context.get("current_locale") or _locale())
+
+
+@pass_context
+def _date_filter(context, value: date) -> str:
+    """`date_nl` in a template, likewise."""
+    parsed, pattern = _date_pattern(context.get("current_locale") or _locale())
+    return pattern.apply(value, parsed)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app's templates."""
     app.jinja_env.filters.update(
-        eur=eur,
-        date_nl=date_nl,
+        eur=_eur_filter,
+        date_nl=_date_filter,
         datetime_nl=datetime_nl,
         pct=pct,
         reference=reference,

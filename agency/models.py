@@ -13,7 +13,16 @@ from agency.contact_log.models import (
     PaymentTermAgreement,
     Promise,
 )
-from agency.ledger.models import Allocation, LedgerEntry
+from agency.ledger.models import (
+    Allocation,
+    BankBooking,
+    BankStatement,
+    BankTransaction,
+    LedgerEntry,
+    RemittanceLine,
+    RemittanceRun,
+    RemittedEntry,
+)
 from agency.letters.models import DunningPolicy, DunningStep, LetterTemplate, Message
 from agency.paylink.models import DebtorFile, DebtorRequest, PayToken, ProviderPayment
 from agency.sandbox.models import SandboxRecord
@@ -27,6 +36,12 @@ __all__ = [
     "PaymentTermAgreement",
     "Promise",
     "Allocation",
+    "BankBooking",
+    "BankStatement",
+    "BankTransaction",
+    "RemittanceLine",
+    "RemittanceRun",
+    "RemittedEntry",
     "ApiToken",
     "Handoff",
     "HeaderMapping",

@@ -8,10 +8,18 @@ means halves go away from zero: 0.005 -> 0.01 and -0.005 -> -0.01.
 from __future__ import annotations
 
 import decimal
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency, format_decimal, get_decimal_symbol
+from babel import Locale
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
 ROUNDING = ROUND_HALF_UP
 CURRENCY = "EUR"
@@ -55,9 +63,42 @@ def from_cents(cents: int) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
+@functools.cache
+def _eur_shape(locale: str) -> tuple[tuple[str, str], tuple[str, str], str, str] | None:
+    """Read Babel's standard currency pattern of ``locale`` once: the positive and negative
+    prefixes and suffixes with the euro sign in place, the decimal and the group symbol.
+
+    None when the pattern is not the plain "groups of three, two decimals" shape (then
+    Babel formats each amount itself)."""
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"]
+    if pattern.grouping != (3, 3) or pattern.frac_prec != (2, 2) or pattern.scale != 0:
+        return None
+    symbol = get_currency_symbol(CURRENCY, parsed)
+    texts = pattern.prefix + pattern.suffix
+    if any("¤¤" in t or "%" in t or "‰" in t for t in texts):
+        return None
+    prefix, suffix = (
+        tuple(t.replace("¤", symbol) for t in pair) for pair in (pattern.prefix, pattern.suffix)
+    )
+    return prefix, suffix, get_decimal_symbol(parsed), get_group_symbol(parsed)
+
+
 def format_eur(cents: int, locale: str = "nl") -> str:
-    """Format integer cents as euros the way ``locale`` writes them, e.g. '€ 1.234,56'."""
-    return format_currency(from_cents(cents), CURRENCY, locale=locale)
+    """Format integer cents as euros the way ``locale`` writes them, e.g. '€ 1.234,56'.
+
+    The same text as Babel's ``format_currency`` (tests hold them equal), built from the
+    locale's pattern read once: pages show dozens of amounts, and Babel re-reads the pattern,
+    symbols and currency data for every one.
+    """
+    shape = _eur_shape(str(locale))
+    if shape is None:
+        return format_currency(from_cents(cents), CURRENCY, locale=locale)
+    prefix, suffix, decimal_symbol, group_symbol = shape
+    negative = cents < 0
+    whole, frac = divmod(abs(int(cents)), 100)
+    digits = f"{whole:,}".replace(",", group_symbol)
+    return f"{prefix[negative]}{digits}{decimal_symbol}{frac:02d}{suffix[negative]}"
 
 
 def _example(locale: str) -> str:

@@ -7,6 +7,7 @@ add a page without saying who may see it.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from agency.auth.models import Role
 from tests.conftest import TEST_CONFIG, make_app
@@ -69,6 +70,20 @@ REALMS = {
     "portal.dispute": "portal",
     "portal.dispute_file": "portal",
     "portal.payment_terms": "portal",
+    "portal.direct_payment": "portal",
+    "portal.remittances": "portal",
+    "portal.remittance_statement": "portal",
+    "portal.remittance_invoice": "portal",
+    "ledger.statements": "supervisor",
+    "ledger.unmatched": "supervisor",
+    "ledger.match": "post-only",
+    "ledger.return_credit": "post-only",
+    "ledger.runs": "supervisor",
+    "ledger.run": "supervisor",
+    "ledger.run_sepa": "supervisor",
+    "ledger.run_statement": "supervisor",
+    "ledger.run_invoice": "supervisor",
+    "ledger.reconciliation": "supervisor",
     "api.openapi": "public-api",
     "api.create_handoff": "post-only",
     "api.handoff": "api",
@@ -208,6 +223,25 @@ def _sandbox_payment(case_id: int, db) -> str:
     ).one()
 
 
+def _remittance_run(app, db, *clients) -> dict[str, int]:
+    """A remittance run paying both clients (its pages are the same for any staff member)."""
+    from datetime import date
+
+    from agency.cases.models import Case
+    from agency.ledger.models import EntryKind, EntrySource
+    from agency.ledger.operations import book_reduction
+    from agency.ledger.remittance import create_run
+
+    for client, iban in zip(clients, ("NL20INGB0001234567", "NL44RABO0123456789"), strict=True):
+        client.iban = iban
+        case = db.session.scalar(sa.select(Case).where(Case.client_id == client.id))
+        book_reduction(
+            case, EntryKind.PAYMENT, 50_00, booked_on=date(2025, 3, 2), source=EntrySource.BANK
+        )
+    run = create_run(date(2025, 3, 31), date(2025, 4, 1), app.config)
+    return {"run_id": run.id, **{f"line_{line.client_id}": line.id for line in run.lines}}
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -220,6 +254,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
         (path / "x.csv").write_text("Debiteurnummer;Naam;Factuurnummer\n1;A;F1\n")
     own_case = make_case(100_00, client=own).id
     other_case = make_case(100_00, client=other).id
+    run = _remittance_run(app, db, own, other)
     return {
         "own": {
             "client_id": own.id,
@@ -231,6 +266,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             **_dunning(own),
             "public_id": _sandbox_payment(own_case, db),
             **_paylink(own_case, db),
+            "run_id": run["run_id"],
+            "line_id": run[f"line_{own.id}"],
         },
         "other": {
             "client_id": other.id,
@@ -242,6 +279,8 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             **_dunning(other),
             "public_id": _sandbox_payment(other_case, db),
             **_paylink(other_case, db),
+            "run_id": run["run_id"],
+            "line_id": run[f"line_{other.id}"],
         },
         "users": {
             "agent": make_user(Role.AGENT),

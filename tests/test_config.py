@@ -103,15 +103,17 @@ def test_development_secret_is_never_readable_by_others(tmp_path, monkeypatch):
 
 
 def test_from_environ_maps_the_environment():
-    settings = from_environ({
-        "AGENCY_ENV": "development",
-        "SECRET_KEY": "s3cret",
-        "DATABASE_URL": "postgresql://agency@db/agency",
-        "REDIS_URL": "redis://cache:6379/0",
-        "BASE_URL": "https://incasso.example.nl/",
-        "LOGIN_MAX_FAILURES": "3",
-        "LOGIN_LOCK_MINUTES": "30",
-    })
+    settings = from_environ(
+        {
+            "AGENCY_ENV": "development",
+            "SECRET_KEY": "s3cret",
+            "DATABASE_URL": "postgresql://agency@db/agency",
+            "REDIS_URL": "redis://cache:6379/0",
+            "BASE_URL": "https://incasso.example.nl/",
+            "LOGIN_MAX_FAILURES": "3",
+            "LOGIN_LOCK_MINUTES": "30",
+        }
+    )
     assert settings["AGENCY_ENV"] == "development"
     assert settings["SECRET_KEY"] == "s3cret"
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql://agency@db/agency"
@@ -135,8 +137,9 @@ def test_from_environ_defaults():
 
 
 def test_from_environ_treats_empty_values_as_unset():
-    settings = from_environ({"SECRET_KEY": "", "DATABASE_URL": "", "REDIS_URL": "",
-                             "MOLLIE_API_KEY": ""})
+    settings = from_environ(
+        {"SECRET_KEY": "", "DATABASE_URL": "", "REDIS_URL": "", "MOLLIE_API_KEY": ""}
+    )
     assert settings["SECRET_KEY"] is None
     assert settings["SQLALCHEMY_DATABASE_URI"] is None
     assert settings["REDIS_URL"] is None
@@ -160,8 +163,10 @@ def test_session_cookie_secure_follows_the_base_url(base_url, secure):
     ("value", "secure"), [("0", False), ("false", False), ("1", True), ("yes", True)]
 )
 def test_session_cookie_secure_can_be_set_explicitly(value, secure):
-    environ = {"BASE_URL": "https://incasso.example.nl" if not secure else "http://localhost",
-               "SESSION_COOKIE_SECURE": value}
+    environ = {
+        "BASE_URL": "https://incasso.example.nl" if not secure else "http://localhost",
+        "SESSION_COOKIE_SECURE": value,
+    }
     assert from_environ(environ)["SESSION_COOKIE_SECURE"] is secure
 
 
@@ -207,10 +212,20 @@ def test_make_app_uses_the_test_settings():
 def test_integrations_page_shows_services_and_sandbox_records(client, login_as, db):
     login_as(Role.SUPERVISOR)
     with time_machine.travel(datetime(2025, 6, 2, 10, 30, tzinfo=UTC), tick=False):
-        sandbox.record("twilio", "sms", "Herinnering dossier 2025-0001",
-                       recipient="+31612345678", amount_cents=None)
-        sandbox.record("mollie", "payment", "Betaallink dossier 2025-0002",
-                       recipient="debiteur@example.test", amount_cents=123_45)
+        sandbox.record(
+            "twilio",
+            "sms",
+            "Herinnering dossier 2025-0001",
+            recipient="+31612345678",
+            amount_cents=None,
+        )
+        sandbox.record(
+            "mollie",
+            "payment",
+            "Betaallink dossier 2025-0002",
+            recipient="debiteur@example.test",
+            amount_cents=123_45,
+        )
         db.session.commit()
     response = client.get("/sandbox/")
     assert response.status_code == 200

@@ -244,13 +244,24 @@ def test_cases_statuses_and_balances(demo, db):
     assert 0.08 * len(cases) <= len(partly_paid) <= 0.2 * len(cases)
 
 
-def test_a_second_load_adds_nothing(app, db):
+def test_a_second_load_adds_nothing(app, db, client):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert DEMO_PASSWORD in first.output
     assert "agent1@agency.test" in first.output
     assert "portal@bakkerij-jansen.test" in first.output
+    # A debtor's link is printed with its check's answer, and it opens the payment page.
+    link = re.search(r"payment page: \S*(/pay/\S+) \(check: postcode ([^)]+)\)", first.output)
+    assert link, first.output
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and 'name="answer"' in page.get_data(as_text=True)
+    token = client.csrf_token(link.group(1))
+    checked = client.post(
+        f"{link.group(1)}/check", data={"csrf_token": token, "answer": link.group(2)}
+    )
+    assert checked.status_code == 303
+    assert 'id="answers"' in client.get(checked.location).get_data(as_text=True)
     before = row_counts(db)
     assert before["cases"] >= 250 and before["ledger_entries"] > before["cases"]
 

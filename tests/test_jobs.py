@@ -88,4 +88,5 @@ def test_periodic_jobs_are_registered(app):
         ("agency.letters.tasks.schedule_due_messages", "*/15 * * * *"),
         ("agency.cases.tasks.score_new_cases", "*/5 * * * *"),
         ("agency.paylink.tasks.check_open_payments", "*/10 * * * *"),
+        ("agency.ledger.tasks.monthly_remittance", "30 6 1 * *"),
     ]

@@ -22,6 +22,7 @@ from agency.cases.operations import pause
 from agency.cases.tasks import refresh_case_priorities, resume_paused_cases, score_new_cases
 from agency.clients.tasks import fail_stalled_handoffs
 from agency.contact_log.tasks import check_arrangements, settle_promises
+from agency.ledger.tasks import monthly_remittance
 from agency.letters.tasks import schedule_due_messages
 from agency.paylink.tasks import check_open_payments
 from agency.sandbox.models import SandboxRecord
@@ -133,4 +134,5 @@ def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
         (schedule_due_messages, "*/15 * * * *"),
         (score_new_cases, "*/5 * * * *"),
         (check_open_payments, "*/10 * * * *"),
+        (monthly_remittance, "30 6 1 * *"),
     ]

@@ -80,6 +80,18 @@ def test_format_eur_defaults_to_dutch() -> None:
     assert format_eur(123456) == f"€{NBSP}1.234,56"
 
 
+@settings(max_examples=400)
+@given(
+    cents=st.integers(min_value=-(10**15), max_value=10**15),
+    locale=st.sampled_from(["nl", "en", "nl_BE", "fr", "de"]),
+)
+def test_format_eur_writes_what_babel_writes(cents: int, locale: str) -> None:
+    """The pattern read once gives Babel's own text, in every locale and magnitude."""
+    from babel.numbers import format_currency
+
+    assert format_eur(cents, locale) == format_currency(from_cents(cents), "EUR", locale=locale)
+
+
 # Texts that mean the same in both locales.
 UNAMBIGUOUS = [
     ("€ 1.234,56", 123456),

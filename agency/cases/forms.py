@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from flask import abort, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -22,6 +24,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import Select
 
 from agency.cases.models import CaseStatus
 from agency.cases.operations import EDITABLE_DEBTOR_FIELDS
@@ -31,6 +34,37 @@ from agency.money import AmountError, parse_eur
 def choices(pairs) -> list[SelectChoice]:
     """Turn (value, label) pairs into the choices of a select field."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class ListSelect(Select):
+    """WTForms' select widget, writing each plain option with one format string.
+
+    The queue's filters list every client on every page load; WTForms builds each option
+    through its general attribute writer, which costs more than the rest of the row. The HTML
+    is the same (`selected` before `value`, as WTForms sorts them); options with extra
+    attributes still go through WTForms, and options with plain-text labels (client names) are
+    remembered, as the same few hundred come back on every page.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        if type(choice.label) is str and type(choice.value) is str:
+            return _plain_option(choice.value, choice.label, bool(choice.selected))
+        return _option(choice.value, choice.label, choice.selected)
+
+
+def _option(value, label, selected: bool) -> Markup:
+    label = escape(label or value)
+    value = escape(value)
+    selected_attr = "selected " if selected else ""
+    return Markup(f'<option {selected_attr}value="{value}">{label}</option>')  # noqa: S704 - escaped
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_option(value: str, label: str, selected: bool) -> Markup:
+    return _option(value, label, selected)
 
 
 def _int_or_none(value) -> int | None:
@@ -89,21 +123,28 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     scope = HiddenField()
-    client = SelectField(_l("Client"), coerce=_int_or_none, validate_choice=False)
-    status = SelectField(_l("Status"), validate_choice=False)
+    client = SelectField(
+        _l("Client"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
+    )
+    status = SelectField(_l("Status"), validate_choice=False, widget=ListSelect())
     segment = SelectField(
-        _l("Segment"), choices=choices([("", _l("All")), ("b2b", "B2B"), ("b2c", "B2C")])
+        _l("Segment"),
+        choices=choices([("", _l("All")), ("b2b", "B2B"), ("b2c", "B2C")]),
+        widget=ListSelect(),
     )
     language = SelectField(
         _l("Language"),
         choices=choices(
             [("", _l("All")), ("nl", "Nederlands"), ("en", "English"), ("fr", "Français")]
         ),
+        widget=ListSelect(),
     )
     min_amount = AmountFilterField(_l("Balance from"))
     max_amount = AmountFilterField(_l("Balance up to"))
     due = BooleanField(_l("Next action due"))
-    agent = SelectField(_l("Agent"), coerce=_int_or_none, validate_choice=False)
+    agent = SelectField(
+        _l("Agent"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
+    )
 
 
 class DistributeForm(FlaskForm):
@@ -125,7 +166,9 @@ class DistributeForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    agent = SelectField(_l("Agent"), coerce=_int_or_none, validate_choice=False)
+    agent = SelectField(
+        _l("Agent"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
+    )
 
 
 class ReassignForm(AssignForm):

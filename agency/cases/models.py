@@ -96,7 +96,7 @@ class Case(db.Model):
     status: Mapped[CaseStatus] = mapped_column(
         enum_column(CaseStatus, "case_status"), default=CaseStatus.NEW
     )
-    assigned_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assigned_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     priority_score: Mapped[int] = mapped_column(default=0)
     next_action_on: Mapped[date | None] = mapped_column(sa.Date)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(40))
@@ -128,6 +128,8 @@ class Case(db.Model):
         sa.Index(None, "status", "next_action_on"),
         # The queues walk cases by priority, then next action (agency/cases/priority.py).
         sa.Index(None, "priority_score", "next_action_on", "id"),
+        # "My queue" and "Unassigned": one agent's (or nobody's) cases in that order.
+        sa.Index(None, "assigned_agent_id", "priority_score", "next_action_on", "id"),
         sa.CheckConstraint(
             "(status IN ('paid', 'returned', 'written_off')) = (closed_on IS NOT NULL)",
             name="closed_iff_closed_on",

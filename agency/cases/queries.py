@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from agency.auth.models import Role, User
 from agency.cases.models import Case, CaseStatus, Debtor, InterestKind, InterestRate, Invoice
@@ -308,13 +310,17 @@ def _after(cursor: QueueCursor):
             Case.next_action_on.is_(None),
             sa.and_(Case.next_action_on == cursor.next_action_on, Case.id > cursor.id),
         )
-    return sa.or_(
-        Case.priority_score < cursor.score,
-        sa.and_(Case.priority_score == cursor.score, same_score),
+    # The first condition says nothing new; it lets the index start the page at the cursor.
+    return sa.and_(
+        Case.priority_score <= cursor.score,
+        sa.or_(
+            Case.priority_score < cursor.score,
+            sa.and_(Case.priority_score == cursor.score, same_score),
+        ),
     )
 
 
-def queue_rows(
+def queue_statement(
     scope: QueueScope,
     *,
     today: date,
@@ -322,12 +328,8 @@ def queue_rows(
     filters: QueueFilters = QueueFilters(),  # noqa: B008 - frozen, never changed
     after: QueueCursor | None = None,
     limit: int = 50,
-) -> list[QueueRow]:
-    """Return one page of a work queue, highest priority first, then earliest next action.
-
-    Keyset pagination: pass the last row's `cursor` as `after` for the next page; every page
-    costs the same, however deep.
-    """
+) -> sa.Select:
+    """Build the query of one page of a work queue (the columns of `QueueRow`, in order)."""
     balance = balance_column().label("balance")
     stmt = (
         sa.select(
@@ -384,6 +386,26 @@ def queue_rows(
         stmt = stmt.where(Case.next_action_on <= today)
     if after is not None:
         stmt = stmt.where(_after(after))
+    return stmt
+
+
+def queue_rows(
+    scope: QueueScope,
+    *,
+    today: date,
+    user_id: int | None = None,
+    filters: QueueFilters = QueueFilters(),  # noqa: B008 - frozen, never changed
+    after: QueueCursor | None = None,
+    limit: int = 50,
+) -> list[QueueRow]:
+    """Return one page of a work queue, highest priority first, then earliest next action.
+
+    Keyset pagination: pass the last row's `cursor` as `after` for the next page; every page
+    costs the same, however deep.
+    """
+    stmt = queue_statement(
+        scope, today=today, user_id=user_id, filters=filters, after=after, limit=limit
+    )
     return [
         QueueRow(
             id=r[0],
@@ -419,6 +441,38 @@ def queue_case_ids(
         if len(page) < 1000:
             return rows
         after = page[-1].cursor
+
+
+# How long a process may show a list of client names that another process has since changed.
+CLIENT_NAMES_SECONDS = 60.0
+
+
+def client_names() -> list[tuple[int, str]]:
+    """Return (id, name) of every client, by name: the client filter of the queues.
+
+    Every queue page lists them, so each process keeps the list for up to
+    CLIENT_NAMES_SECONDS; a client added, renamed or removed in this process drops it at once.
+    """
+    cached = current_app.extensions.get("agency.client_names")
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CLIENT_NAMES_SECONDS:
+        return cached[1]
+    names = [
+        (client_id, name)
+        for client_id, name in db.session.execute(
+            sa.select(Client.id, Client.name).order_by(Client.name)
+        )
+    ]
+    current_app.extensions["agency.client_names"] = (now, names)
+    return names
+
+
+@sa.event.listens_for(Client, "after_insert")
+@sa.event.listens_for(Client, "after_update")
+@sa.event.listens_for(Client, "after_delete")
+def _forget_client_names(mapper, connection, target) -> None:
+    if has_app_context():
+        current_app.extensions.pop("agency.client_names", None)
 
 
 def staff_agents() -> list[User]:

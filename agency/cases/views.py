@@ -32,7 +32,7 @@ from agency.cases.forms import (
 )
 from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
-from agency.clients.models import Client, Segment
+from agency.clients.models import Segment
 from agency.contact_log import queries as work_queries
 from agency.contact_log.forms import (
     ArrangementForm,
@@ -77,8 +77,7 @@ def index():
 
 
 def _client_choices(blank: str) -> list[tuple[str, str]]:
-    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
-    return choices([("", blank)] + [(c.id, c.name) for c in clients])
+    return choices([("", blank), *queries.client_names()])
 
 
 def _agent_choices(blank: str) -> list[tuple[str, str]]:
@@ -93,7 +92,6 @@ def queue():
         [("", _("To work (new, dunning)"))]
         + [(s.value, STATUS_LABELS[s]) for s in CaseStatus if not s.is_closed]
     )
-    form.agent.choices = _agent_choices(_("All"))
     try:
         scope = QueueScope(request.args.get("scope") or "mine")
         after = QueueCursor.decode(request.args["after"]) if request.args.get("after") else None
@@ -102,6 +100,8 @@ def queue():
         abort(400)
     if scope is QueueScope.TEAM and current_user.role not in SUPERVISORS:
         abort(403)
+    # Only the team queue filters by agent; the other queues need not load the staff list.
+    form.agent.choices = _agent_choices(_("All")) if scope is QueueScope.TEAM else []
     form.validate()  # errors show next to the fields; a bad amount is left out of the filter
     filters = QueueFilters(
         client_id=form.client.data if not form.client.errors else None,
@@ -133,6 +133,8 @@ def queue():
         "cases/queue.html",
         scope=scope,
         rows=rows,
+        # Translated once per status on the page, not once per row.
+        status_names={s: str(STATUS_LABELS[s]) for s in {row.status for row in rows}},
         form=form,
         next_args=next_args,
         reassign=reassign,

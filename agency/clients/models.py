@@ -38,6 +38,12 @@ class Client(db.Model):
     # Contract
     commission_pct: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("15.00"))
     agency_keeps_costs: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Client money (agency/ledger/commission.py): how commission is computed and paid out.
+    contract_kind: Mapped[str] = mapped_column(sa.String(20), default="flat")
+    # For "age_tiered": [[minimum age of the claim at handoff in days, percentage], ...]
+    commission_tiers: Mapped[list] = mapped_column(sa.JSON, default=list)
+    agency_keeps_interest: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    remittance_mode: Mapped[str] = mapped_column(sa.String(5), default="net")
     # The client declared it cannot deduct VAT, so VAT is charged on top of collection costs.
     vat_on_costs: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     default_segment: Mapped[Segment] = mapped_column(
@@ -62,6 +68,7 @@ class Client(db.Model):
         sa.CheckConstraint(
             "commission_pct >= 0 AND commission_pct <= 100", name="commission_pct_range"
         ),
+        sa.CheckConstraint("remittance_mode IN ('net', 'gross')", name="remittance_mode_known"),
         sa.CheckConstraint(
             "new_payment_term_days IS NULL OR new_payment_term_days > 0",
             name="payment_term_positive",

@@ -63,6 +63,11 @@ def signature_is_valid(url: str, params: Mapping[str, str], signature: str | Non
     return RequestValidator(token).validate(url, params, signature)
 
 
+def is_live() -> bool:
+    """Tell whether SMS leave through Twilio (else the sandbox keeps them)."""
+    return sandbox.is_live(current_app, "twilio")
+
+
 def send_sms(
     to: str, body: str, *, client_id: int | None = None, case_id: int | None = None
 ) -> SmsResult:

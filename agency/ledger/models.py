@@ -7,13 +7,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from agency.errors import AgencyError
 from agency.extensions import db
 from agency.modeling import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from agency.cases.models import Case, Invoice
+    from agency.clients.models import Client
 
 
 class EntryKind(enum.Enum):
@@ -126,3 +128,199 @@ class Allocation(db.Model):
             "component <> 'overpayment' OR invoice_id IS NULL", name="overpayment_on_case"
         ),
     )
+
+
+# --- client money: bank statements, matching, remittance ---------------------------------
+
+
+class StatementFormat(enum.Enum):
+    CAMT053 = "camt053"
+    MT940 = "mt940"
+
+
+class TransactionStatus(enum.Enum):
+    """What became of one line of a bank statement."""
+
+    UNMATCHED = "unmatched"  # a credit waiting for an operator
+    BOOKED = "booked"  # a credit booked as payment(s) on one or more cases
+    RETURNED = "returned"  # a credit the operator sends back to the payer
+    REVERSAL = "reversal"  # the bank took back an earlier credit (charge-back, storno)
+    PAYOUT = "payout"  # a remittance to a client
+    COMMISSION = "commission"  # commission moved to the agency's own account
+    REFUND = "refund"  # money sent back to a payer (a returned credit, an overpayment)
+    CHARGE = "charge"  # the bank's own charges
+    OTHER_DEBIT = "other_debit"  # a debit nothing explains yet
+
+
+class MatchMethod(enum.Enum):
+    REFERENCE = "reference"
+    IBAN_AMOUNT = "iban_amount"
+    OPERATOR = "operator"
+
+
+class BankStatement(db.Model):
+    """One imported statement file of the client-money account; the same file is stored once."""
+
+    __tablename__ = "bank_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[StatementFormat] = mapped_column(
+        enum_column(StatementFormat, "statement_format")
+    )
+    account_iban: Mapped[str] = mapped_column(sa.String(34))
+    statement_ref: Mapped[str] = mapped_column(sa.String(80))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    checksum: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    opening_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    closing_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    statement_date: Mapped[date] = mapped_column(sa.Date)
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    transactions: Mapped[list[BankTransaction]] = relationship(
+        back_populates="statement", order_by="BankTransaction.id"
+    )
+
+
+class BankTransaction(db.Model):
+    """One credit (positive cents) or debit (negative cents) on the client-money account."""
+
+    __tablename__ = "bank_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(sa.ForeignKey("bank_statements.id"), index=True)
+    # Identifies the line across files (bank reference, or date/amount/parties/text): a line
+    # that arrives again in another statement file is not booked twice.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    booked_on: Mapped[date] = mapped_column(sa.Date)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    is_reversal: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    counterparty_name: Mapped[str | None] = mapped_column(sa.String(140))
+    counterparty_iban: Mapped[str | None] = mapped_column(sa.String(34))
+    reference: Mapped[str | None] = mapped_column(sa.String(140))  # structured creditor ref
+    remittance: Mapped[str | None] = mapped_column(sa.String(500))  # free text
+    bank_reference: Mapped[str | None] = mapped_column(sa.String(140))
+    status: Mapped[TransactionStatus] = mapped_column(
+        enum_column(TransactionStatus, "transaction_status")
+    )
+    matched_by: Mapped[MatchMethod | None] = mapped_column(enum_column(MatchMethod, "match_method"))
+    remittance_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("remittance_runs.id"))
+    # A refund debit points at the credit it pays back; a reversal at the credit it undoes.
+    related_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bank_transactions.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(255))
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    statement: Mapped[BankStatement] = relationship(back_populates="transactions")
+    bookings: Mapped[list[BankBooking]] = relationship(back_populates="transaction")
+    related: Mapped[BankTransaction | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.Index(None, "status"),
+        sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
+        sa.CheckConstraint(
+            "(status IN ('unmatched', 'booked', 'returned')) = (amount_cents > 0)",
+            name="status_follows_sign",
+        ),
+    )
+
+
+class BankBooking(db.Model):
+    """The part of a bank credit booked as one payment entry on one case."""
+
+    __tablename__ = "bank_bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("bank_transactions.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"), unique=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+
+    transaction: Mapped[BankTransaction] = relationship(back_populates="bookings")
+    entry: Mapped[LedgerEntry] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+
+class RemittanceMode(enum.Enum):
+    NET = "net"  # collected for the client minus commission
+    GROSS = "gross"  # everything; commission on a separate invoice
+
+
+class RemittanceRun(db.Model):
+    """A numbered, locked remittance document: what each client was paid for which entries."""
+
+    __tablename__ = "remittance_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    cutoff_on: Mapped[date] = mapped_column(sa.Date)
+    execution_on: Mapped[date] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sepa_xml: Mapped[str | None] = mapped_column(sa.Text)
+
+    lines: Mapped[list[RemittanceLine]] = relationship(
+        back_populates="run", order_by="RemittanceLine.client_id"
+    )
+
+    __table_args__ = (sa.CheckConstraint("number > 0", name="number_positive"),)
+
+
+class RemittanceLine(db.Model):
+    """One client's part of a run, in cents; the statement and invoice are printed from it."""
+
+    __tablename__ = "remittance_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("remittance_runs.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    mode: Mapped[RemittanceMode] = mapped_column(enum_column(RemittanceMode, "remittance_mode"))
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    collected_cents: Mapped[int] = mapped_column(sa.BigInteger)  # at the agency
+    direct_cents: Mapped[int] = mapped_column(sa.BigInteger)  # paid to the client directly
+    principal_cents: Mapped[int] = mapped_column(sa.BigInteger)  # the commission's base
+    kept_cents: Mapped[int] = mapped_column(sa.BigInteger)  # costs and interest the agency keeps
+    commission_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    vat_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    payout_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    invoice_due_cents: Mapped[int] = mapped_column(sa.BigInteger)  # the client owes the agency
+
+    run: Mapped[RemittanceRun] = relationship(back_populates="lines")
+    client: Mapped[Client] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "client_id"),
+        sa.CheckConstraint("payout_cents >= 0", name="payout_not_negative"),
+        sa.CheckConstraint("invoice_due_cents >= 0", name="invoice_due_not_negative"),
+        sa.CheckConstraint("vat_cents >= 0 OR commission_cents < 0", name="vat_follows_commission"),
+    )
+
+    @property
+    def retained_cents(self) -> int:
+        """What the agency keeps of the money it holds for this client in this run."""
+        return self.collected_cents - self.payout_cents
+
+
+class RemittedEntry(db.Model):
+    """A payment or direct payment settled in a run; an entry goes into one run only."""
+
+    __tablename__ = "remitted_entries"
+
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("remittance_runs.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+
+    entry: Mapped[LedgerEntry] = relationship()
+
+
+class RunLocked(AgencyError):
+    """Something tried to change a remittance run after it was made."""
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refuse_run_changes(session, flush_context, instances) -> None:
+    """A run is a locked document: corrections go into the next run, never into this one."""
+    locked = (RemittanceRun, RemittanceLine, RemittedEntry)
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, locked) and (obj in session.deleted or session.is_modified(obj)):
+            raise RunLocked("a remittance run cannot be changed; book a correction instead")

@@ -287,3 +287,39 @@ def reverse_entry(
         ]
         _allocate(reversal, entry.amount_cents, items)
     return _book(reversal, entry.case, "ledger.reversal", actor, reverses=entry.id, reason=reason)
+
+
+def record_direct_payment(
+    case: Case,
+    amount_cents: int,
+    *,
+    paid_on: date,
+    today: date,
+    note: str | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Book what a client reports the debtor paid it directly; no money reaches the agency.
+
+    It reduces the debt like any payment (costs, interest, then principal) and still counts
+    for the agency's commission in the next remittance run.
+    """
+    from agency.ledger.queries import case_balance
+
+    if not case.is_open:
+        raise LedgerError("the case is closed; ask the agency to reopen it first")
+    if paid_on > today:
+        raise LedgerError("a payment cannot be reported before it was made")
+    if paid_on < case.opened_on:
+        raise LedgerError("payments before the handoff belong in the handed-over amounts")
+    owed = case_balance(case.id).total
+    if amount_cents <= 0 or amount_cents > owed:
+        raise LedgerError(f"report an amount above zero and at most the {owed} cents owed")
+    return book_reduction(
+        case,
+        EntryKind.DIRECT_PAYMENT,
+        amount_cents,
+        booked_on=paid_on,
+        source=EntrySource.CLIENT,
+        description=(note or "Rechtstreeks aan opdrachtgever betaald")[:255],
+        actor=actor,
+    )

@@ -94,18 +94,43 @@ def send_mail(
     message: EmailMessage, *, client_id: int | None = None, case_id: int | None = None
 ) -> MailResult:
     """Hand the message to the SMTP server; return its Message-ID as the provider id."""
-    config = current_app.config
-    if not sandbox.is_live(current_app, "mail"):
-        sandbox.record(
-            "mail",
-            "email",
-            str(message["Subject"])[:255],
-            recipient=str(message["To"]),
-            client_id=client_id,
-            case_id=case_id,
-        )
-        return MailResult(provider_id=str(message["Message-ID"]), sandboxed=True)
-    try:
+    with Outbox() as outbox:
+        return outbox.send(message, client_id=client_id, case_id=case_id)
+
+
+def is_live() -> bool:
+    """Tell whether e-mail leaves through a real SMTP server (else the sandbox keeps it)."""
+    return sandbox.is_live(current_app, "mail")
+
+
+class Outbox:
+    """One SMTP connection for a run of e-mails: opened at the first, closed at the end.
+
+    A dispatch job sends its whole batch through one connection instead of a handshake
+    (and a TLS set-up) per e-mail. After a failure the connection is dropped, and the next
+    e-mail opens a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say goodbye to the server, if a connection is open."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        config = current_app.config
         if config["MAIL_USE_SSL"]:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 config["MAIL_SERVER"],
@@ -115,12 +140,37 @@ def send_mail(
             )
         else:
             smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=TIMEOUT_SECONDS)
-        with smtp:
+        try:
             if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise MailFailed(f"SMTP: {exc}") from exc
-    return MailResult(provider_id=str(message["Message-ID"]), sandboxed=False)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(
+        self, message: EmailMessage, *, client_id: int | None = None, case_id: int | None = None
+    ) -> MailResult:
+        """Hand one e-mail over; return its Message-ID as the provider id."""
+        if not is_live():
+            sandbox.record(
+                "mail",
+                "email",
+                str(message["Subject"])[:255],
+                recipient=str(message["To"]),
+                client_id=client_id,
+                case_id=case_id,
+            )
+            return MailResult(provider_id=str(message["Message-ID"]), sandboxed=True)
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            if self._smtp is not None:
+                self._smtp.close()
+                self._smtp = None
+            raise MailFailed(f"SMTP: {exc}") from exc
+        return MailResult(provider_id=str(message["Message-ID"]), sandboxed=False)

@@ -194,6 +194,9 @@ class Message(db.Model):
     # Not before this moment (legal hours, retry back-off).
     send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set (and committed) just before a live provider is called: a claim interrupted before
+    # this sent nothing and may go again; one interrupted after it may have been sent.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)

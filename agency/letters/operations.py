@@ -27,7 +27,7 @@ from agency.errors import AgencyError
 from agency.extensions import db
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_charge
-from agency.ledger.queries import case_balance, invoice_open_principal
+from agency.ledger.queries import Balance, case_balance, case_ledger, invoice_open_principal
 from agency.letters import schedule
 from agency.letters.links import payment_url
 from agency.letters.models import (
@@ -49,7 +49,7 @@ from agency.letters.wording import DEFAULT_TEMPLATES
 from agency.modeling import AGENCY_TZ, utcnow
 
 DUNNABLE = (CaseStatus.NEW, CaseStatus.DUNNING)
-# A claim older than this was interrupted (a killed worker): it is not sent again by itself.
+# A claim older than this was interrupted (a killed worker); DUNNING_STALE_CLAIM_SECONDS.
 STALE_CLAIM = timedelta(minutes=15)
 B2B_MINIMUM_CENTS = 40_00  # art. 6:96 lid 4 BW, per claim
 
@@ -128,11 +128,15 @@ def letter_content(
     term_ends_on: date | None = None,
     stated_costs_cents: int | None = None,
     text: TemplateText | None = None,
+    ledger: tuple[Balance, dict[int, int]] | None = None,
 ) -> dict[str, Any]:
-    """Collect what a letter shows, as a JSON-able snapshot, and render its template."""
+    """Collect what a letter shows, as a JSON-able snapshot, and render its template.
+
+    `ledger` is a `case_ledger` reading of this case in this transaction, if one was made.
+    """
     language = language or letter_language(case)
     client, debtor = case.client, case.debtor
-    open_principal = invoice_open_principal(case.id)
+    balance, open_principal = ledger or case_ledger(case.id)
     invoices = [
         {
             "number": inv.number,
@@ -143,7 +147,6 @@ def letter_content(
         for inv in case.invoices
         if open_principal.get(inv.id, 0) > 0
     ]
-    balance = case_balance(case.id)
     content: dict[str, Any] = {
         "language": language,
         "kind": kind.value,
@@ -262,7 +265,7 @@ def next_step(case: Case, policy: DunningPolicy, today: date) -> DunningStep | N
 def schedule_case(case: Case, *, today: date, now: datetime | None = None) -> list[Message]:
     """Create the outbox messages of the case's next due step; return the new ones."""
     now = now or utcnow()
-    if case.status not in DUNNABLE or case.paused_reason or case_balance(case.id).total <= 0:
+    if case.status not in DUNNABLE or case.paused_reason or case_ledger(case.id)[0].total <= 0:
         return []
     policy = policy_for(case)
     if policy is None:
@@ -317,44 +320,120 @@ def due_pending_message_ids(now: datetime) -> list[int]:
     )
 
 
-def fail_stale_claims(now: datetime) -> int:
-    """Mark messages claimed long ago and never finished as failed, for a person to check.
+def recover_interrupted_claims(now: datetime, stale_after: timedelta = STALE_CLAIM) -> int:
+    """Settle claims older than `stale_after` that never finished; return how many.
 
-    Their worker died between the claim and the result: whether the provider took the message
-    is unknown, so it is not sent again by itself (that could send it twice).
+    Their worker died. Not yet handed over to a provider, nothing left: the message goes back
+    to the outbox. Handed over, whether the provider took it is unknown: it is failed for a
+    person to check and not sent again by itself (that could send it twice). Each change is a
+    conditional UPDATE on the claim's attempt, so a worker still holding it keeps it.
     """
-    stale = db.session.scalars(
-        sa.select(Message).where(
-            Message.status == MessageStatus.SENDING, Message.claimed_at < now - STALE_CLAIM
+    stale = db.session.execute(
+        sa.select(Message.id, Message.attempts, Message.handed_over_at).where(
+            Message.status == MessageStatus.SENDING, Message.claimed_at < now - stale_after
         )
     ).all()
-    for message in stale:
-        message.status = MessageStatus.FAILED
-        message.finished_at = now
-        message.last_error = (
-            "interrupted while sending: it is unknown whether it went out; "
-            "check before sending it again"
+    settled = 0
+    for message_id, attempt, handed_over_at in stale:
+        claim_held = (
+            sa.update(Message)
+            .where(
+                Message.id == message_id,
+                Message.status == MessageStatus.SENDING,
+                Message.attempts == attempt,
+            )
+            .execution_options(synchronize_session=False)
         )
-        audit.record("dunning.interrupted", message)
+        if handed_over_at is None:
+            statement = claim_held.where(Message.handed_over_at.is_(None)).values(
+                status=MessageStatus.PENDING, claimed_at=None
+            )
+            event = "dunning.claim_recovered"
+        else:
+            statement = claim_held.where(Message.handed_over_at.is_not(None)).values(
+                status=MessageStatus.FAILED,
+                finished_at=now,
+                last_error=(
+                    "interrupted while sending: it is unknown whether it went out; "
+                    "check before sending it again"
+                ),
+            )
+            event = "dunning.interrupted"
+        if db.session.execute(statement).rowcount == 1:
+            settled += 1
+            audit.record(event, db.session.get(Message, message_id))
     db.session.flush()
-    return len(stale)
+    return settled
 
 
 # --- dispatch ------------------------------------------------------------------------------
 
 
-def claim(message_id: int, now: datetime) -> bool:
-    """Take a pending message for sending; only one caller ever gets True for it."""
-    result = db.session.execute(
+def claim(message_id: int, now: datetime) -> int | None:
+    """Take a pending message for sending; return the claim's attempt number, or None.
+
+    Only one caller ever gets a number for one attempt.
+    """
+    return db.session.scalar(
         sa.update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message.attempts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_batch(message_ids: list[int], now: datetime) -> dict[int, int]:
+    """Take the pending ones of these messages for sending; return their attempt numbers.
+
+    One statement for a dispatch batch; the claimed rows are refreshed in the session.
+    """
+    if not message_ids:
+        return {}
+    claimed = db.session.scalars(
+        sa.update(Message)
+        .where(Message.id.in_(message_ids), Message.status == MessageStatus.PENDING)
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message),
+        execution_options={"populate_existing": True},
+    ).all()
+    return {message.id: message.attempts for message in claimed}
+
+
+def hold_claim(message_id: int, attempt: int, now: datetime, *, hand_over: bool) -> bool:
+    """Lock a claimed message for this transaction if the claim is still this attempt's.
+
+    With `hand_over`, also note the moment it goes to the provider (to be committed first).
+    """
+    values: dict[str, Any] = (
+        {"handed_over_at": now} if hand_over else {"claimed_at": Message.claimed_at}
+    )
+    result = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.attempts == attempt,
+        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def why_not_send(case: Case, message: Message) -> str | None:
+def why_not_send(
+    case: Case, message: Message, ledger: tuple[Balance, dict[int, int]] | None = None
+) -> str | None:
     """The reason a claimed message must not go out any more, or None when it may."""
     step = message.step
     allowed = DUNNABLE + ((CaseStatus.LEGAL,) if step.hand_to_legal else ())
@@ -362,7 +441,8 @@ def why_not_send(case: Case, message: Message) -> str | None:
         return f"case is {case.status.value}"
     if case.paused_reason:
         return f"case paused: {case.paused_reason}"[:120]
-    if case_balance(case.id).total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
+    balance = (ledger or case_ledger(case.id))[0]
+    if balance.total <= 0 and message.channel is not Channel.CLIENT_EMAIL:
         return "nothing owed any more"
     return None
 
@@ -538,12 +618,24 @@ class Prepared:
     recipient: str | None
 
 
-def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
-    """Book what the step charges (once per step), fix the term, render the content."""
+def prepare(
+    message: Message,
+    case: Case,
+    *,
+    moment: datetime,
+    templates: dict[tuple[int, TemplateKind, str], TemplateText] | None = None,
+    ledger: tuple[Balance, dict[int, int]] | None = None,
+) -> Prepared:
+    """Book what the step charges (once per step), fix the term, render the content.
+
+    `templates` keeps the wording looked up for a client, kind and language across a batch;
+    `ledger` is a `case_ledger` reading made in this transaction, used if nothing is booked.
+    """
     today = local_day(moment)
     step = message.step
-    sibling = _step_sibling_sent(message)
-    if sibling is None:
+    charges = step.costs is not StepCosts.NONE or step.interest or step.hand_to_legal
+    if charges and _step_sibling_sent(message) is None:
+        ledger = None  # read again after the booking
         book_step_costs(case, step, today)
         if step.interest:
             book_step_interest(case, today)
@@ -567,6 +659,13 @@ def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
         recipient = case.debtor.email
     elif message.channel is Channel.SMS:
         recipient = case.debtor.phone
+    key = (case.client_id, kind, language)
+    if templates is None or key not in templates:
+        text = template_text(case.client_id, kind, language)
+        if templates is not None:
+            templates[key] = text
+    else:
+        text = templates[key]
     content = letter_content(
         case,
         kind,
@@ -574,6 +673,8 @@ def prepare(message: Message, case: Case, *, moment: datetime) -> Prepared:
         language=language,
         term_ends_on=message.term_ends_on,
         stated_costs_cents=message.stated_costs_cents,
+        text=text,
+        ledger=ledger,
     )
     if message.channel is Channel.LETTER:
         message.posted_on = posted_on

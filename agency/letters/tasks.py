@@ -1,27 +1,40 @@
 """Job functions of the dunning engine. They take ids, commit their own work, may run twice.
 
-- `schedule_due_messages` (periodic): creates the outbox messages of due steps, fails stale
-  claims, and enqueues dispatch of every pending message that may go now.
-- `dispatch_message`: claims one message, re-reads the case, books the step's charges, renders
-  and sends it. A provider failure gives the message back with a back-off and raises, so the
-  job backend retries (rq.Retry); the last attempt leaves it failed, visible in the back office.
+- `schedule_due_messages` (periodic): creates the outbox messages of due steps, recovers
+  interrupted claims, and enqueues dispatch of every pending message that may go now, in
+  batches.
+- `dispatch_messages`: sends a batch of messages, each at most once, through one database
+  session and one SMTP connection. Per message: claim it (pending -> sending, committed),
+  re-read and lock the case, book the step's charges, render it; for a live provider commit
+  the hand-over moment, call the provider, then record it sent. A provider failure gives the
+  message back with a back-off and, once the batch is done, fails the job so the job backend
+  retries it (rq.Retry); the last attempt leaves the message failed, visible in the back office.
+
+A worker killed between claim and hand-over sent nothing: the next sweep puts the message back
+in the outbox. Killed between hand-over and the record of it, the message may have left: it is
+failed for a person to check, never sent again by itself.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
 from rq import Retry
 
 from agency import jobs
-from agency.cases.models import Case
+from agency.cases.models import Case, Debtor
 from agency.contact_log import hours
 from agency.contact_log.sms import SmsFailed, send_sms
+from agency.contact_log.sms import is_live as sms_is_live
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.ledger.queries import case_ledger
 from agency.letters import mail, operations
 from agency.letters.models import Channel, Message, MessageStatus
 from agency.letters.pdf import letter_pdf
@@ -39,11 +52,16 @@ def _retry_intervals() -> list[int]:
     return list(current_app.config["DUNNING_RETRY_INTERVALS"])
 
 
-def enqueue_dispatch(message_id: int) -> None:
-    """Dispatch a message once the current transaction commits, retrying provider failures."""
+def enqueue_dispatch(message_ids: int | Sequence[int]) -> None:
+    """Dispatch messages once the current transaction commits, in batches, retrying failures."""
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
     intervals = _retry_intervals()
     retry = Retry(max=len(intervals), interval=intervals) if intervals else None
-    jobs.enqueue(dispatch_message, message_id, retry=retry, timeout=DISPATCH_TIMEOUT)
+    size = max(1, int(current_app.config["DUNNING_DISPATCH_BATCH"]))
+    for start in range(0, len(ids), size):
+        jobs.enqueue(
+            dispatch_messages, ids[start : start + size], retry=retry, timeout=DISPATCH_TIMEOUT
+        )
 
 
 def schedule_due_messages(today: str | None = None) -> int:
@@ -63,31 +81,18 @@ def schedule_due_messages(today: str | None = None) -> int:
             # channel) kept them single; nothing to do here.
             log.info("case %s was scheduled concurrently", case_id)
         db.session.commit()
-    operations.fail_stale_claims(now)
-    for message_id in operations.due_pending_message_ids(now):
-        enqueue_dispatch(message_id)
+    stale_after = timedelta(seconds=current_app.config["DUNNING_STALE_CLAIM_SECONDS"])
+    operations.recover_interrupted_claims(now, stale_after)
+    db.session.commit()
+    enqueue_dispatch(operations.due_pending_message_ids(now))
     db.session.commit()
     return created
 
 
-def _send(prepared: operations.Prepared, case: Case) -> str | None:
-    """Hand the message to its channel; return the provider's id."""
+def _mail(prepared: operations.Prepared, case: Case) -> EmailMessage:
     message, content = prepared.message, prepared.content
-    if message.channel is Channel.LETTER:
-        debtor = case.debtor
-        if not (debtor.street and debtor.city):
-            raise operations.DunningError("no postal address")
-        letter_pdf(content)  # fails here, not in the print batch, if it cannot be rendered
-        return f"print-batch-{message.posted_on.isoformat()}"
-    if message.channel is Channel.SMS:
-        result = send_sms(
-            prepared.recipient, content["sms"], client_id=case.client_id, case_id=case.id
-        )
-        return result.provider_id
-    if not prepared.recipient:
-        raise operations.DunningError("no e-mail address")
     footer = f"{content['agency']['name']} · {content['agency']['registration']}"
-    email = mail.build_message(
+    return mail.build_message(
         to=prepared.recipient,
         subject=content["subject"],
         text=f"{content['body']}\n\n{content['payment_url']}\n\n{footer}",
@@ -102,51 +107,162 @@ def _send(prepared: operations.Prepared, case: Case) -> str | None:
         attachment=letter_pdf(content) if message.channel is Channel.EMAIL else None,
         attachment_name=f"{content['reference']}.pdf",
     )
-    return mail.send_mail(email, client_id=case.client_id, case_id=case.id).provider_id
+
+
+@dataclass
+class _Outgoing:
+    """A rendered message ready for its channel; `send` hands it over, returns the provider id."""
+
+    live: bool
+    send: Callable[[], str | None]
+
+
+def _outgoing(prepared: operations.Prepared, case: Case, outbox: mail.Outbox) -> _Outgoing:
+    """Render the message for its channel (everything that may fail before anything leaves)."""
+    message, content = prepared.message, prepared.content
+    if message.channel is Channel.LETTER:
+        debtor = case.debtor
+        if not (debtor.street and debtor.city):
+            raise operations.DunningError("no postal address")
+        letter_pdf(content)  # fails here, not in the print batch, if it cannot be rendered
+        batch = f"print-batch-{message.posted_on.isoformat()}"
+        return _Outgoing(live=False, send=lambda: batch)
+    if message.channel is Channel.SMS:
+        client_id, case_id, to = case.client_id, case.id, prepared.recipient
+        return _Outgoing(
+            live=sms_is_live(),
+            send=lambda: (
+                send_sms(to, content["sms"], client_id=client_id, case_id=case_id).provider_id
+            ),
+        )
+    if not prepared.recipient:
+        raise operations.DunningError("no e-mail address")
+    email = _mail(prepared, case)
+    client_id, case_id = case.client_id, case.id
+    return _Outgoing(
+        live=mail.is_live(),
+        send=lambda: outbox.send(email, client_id=client_id, case_id=case_id).provider_id,
+    )
 
 
 def dispatch_message(message_id: int, now: str | None = None) -> str:
     """Send one outbox message at most once; return what happened to it."""
+    return dispatch_messages([message_id], now=now)[message_id]
+
+
+def dispatch_messages(message_ids: Sequence[int], now: str | None = None) -> dict[int, str]:
+    """Send a batch of outbox messages, each at most once; return what happened to each.
+
+    The batch is read and claimed in one go; then every message is finished (sent, cancelled,
+    given back or failed) and committed before the next, and an error of one does not stop the
+    others. The job fails at the end when one of them should be tried again, or could not be
+    handled at all.
+    """
     moment = datetime.fromisoformat(now) if now else utcnow()
-    message = db.session.get(Message, message_id)
-    if message is None or message.status is not MessageStatus.PENDING:
-        return "not pending"
-    if message.send_after > moment:
-        return "not yet"
-    case = db.session.get(Case, message.case_id)
-    if message.channel in (Channel.EMAIL, Channel.SMS):
-        debtor = case.debtor
-        allowed_at = hours.next_contact_moment(
-            moment,
-            (debtor.country or "NL").upper(),
-            debtor.timezone or "Europe/Amsterdam",
-            operations.designated_holidays(),
-        )
-        if allowed_at != moment:
+    results: dict[int, str] = {}
+    errors: list[Exception] = []
+    session = db.session()
+    # Within the batch, steps, clients and debtors read once stay valid; the case and the
+    # message are re-read under their locks before each send, the ledger is read afresh.
+    session.expire_on_commit = False
+    try:
+        claimed = _claim_batch(list(message_ids), moment, results)
+        templates: dict = {}
+        with mail.Outbox() as outbox:
+            for message_id, attempt in claimed.items():
+                try:
+                    results[message_id] = _dispatch_claimed(
+                        message_id, attempt, moment, outbox, templates
+                    )
+                except Exception as exc:  # written on the message already; raised below
+                    results[message_id] = "failed"
+                    errors.append(exc)
+    finally:
+        session.expire_on_commit = True
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _claim_batch(message_ids: list[int], moment: datetime, results: dict[int, str]) -> dict:
+    """Claim the batch's messages that may go now; note what happened to the others."""
+    rows = db.session.execute(
+        sa.select(Message, Debtor)
+        .join(Case, Case.id == Message.case_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .where(Message.id.in_(message_ids))
+    ).all()
+    ready = []
+    for message, debtor in rows:
+        if message.status is not MessageStatus.PENDING:
+            results[message.id] = "not pending"
+        elif message.send_after > moment:
+            results[message.id] = "not yet"
+        elif (
+            message.channel in (Channel.EMAIL, Channel.SMS)
+            and (
+                allowed_at := hours.next_contact_moment(
+                    moment,
+                    (debtor.country or "NL").upper(),
+                    debtor.timezone or "Europe/Amsterdam",
+                    operations.designated_holidays(),
+                )
+            )
+            != moment
+        ):
             # Outside legal hours: the periodic sweep sends it once they begin.
             message.send_after = allowed_at
-            db.session.commit()
-            return "deferred"
-    if not operations.claim(message_id, moment):
+            results[message.id] = "deferred"
+        else:
+            ready.append(message.id)
+    claimed = operations.claim_batch(ready, moment)
+    db.session.commit()
+    for message_id in message_ids:
+        if message_id in ready and message_id not in claimed:
+            results[message_id] = "claimed elsewhere"
+        results.setdefault(message_id, "not pending")
+    return claimed
+
+
+def _dispatch_claimed(
+    message_id: int, attempt: int, moment: datetime, outbox: mail.Outbox, templates: dict
+) -> str:
+    message = db.session.get(Message, message_id)
+    # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
+    # and two channels of one step do not book its charges twice. The message is locked in the
+    # same statement if the claim is still this attempt's, so a sweep cannot take it back
+    # while this transaction decides.
+    case = db.session.scalars(
+        sa.select(Case)
+        .join(Message, Message.case_id == Case.id)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.attempts == attempt,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is None:
         db.session.rollback()
         return "claimed elsewhere"
-    db.session.commit()
-
-    # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
-    # and two channels of one step do not book its charges twice.
-    db.session.expire_all()
-    case = db.session.scalars(
-        sa.select(Case).where(Case.id == message.case_id).with_for_update()
-    ).one()
-    message = db.session.get(Message, message_id)
-    reason = operations.why_not_send(case, message)
+    ledger = case_ledger(case.id)
+    reason = operations.why_not_send(case, message, ledger)
     if reason:
         operations.cancel(message, reason, moment)
         db.session.commit()
         return "cancelled"
     try:
-        prepared = operations.prepare(message, case, moment=moment)
-        provider_id = _send(prepared, case)
+        prepared = operations.prepare(
+            message, case, moment=moment, templates=templates, ledger=ledger
+        )
+        outgoing = _outgoing(prepared, case, outbox)
+        if outgoing.live:
+            # From here the provider may have the message: a crash leaves it visible as
+            # "maybe sent", never sent again by itself.
+            operations.hold_claim(message_id, attempt, moment, hand_over=True)
+            db.session.commit()
+        provider_id = outgoing.send()
     except Exception as exc:
         # The claim is committed: whatever went wrong is written on the message before the
         # job ends, so nothing stays "sending" unseen. Provider failures are retried; a message

@@ -7,7 +7,7 @@ table in batch mode; env.py switches foreign keys off around it and checks them 
 A dunning SMS is an outbox row, not a contact entry: its delivery is two new nullable columns.
 
 Revision ID: 0008_twilio_status
-Revises: 0005_paylink
+Revises: 0007_letters_batch
 Create Date: 2026-11-23 16:40:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_twilio_status'
-down_revision = "0005_paylink"
+down_revision = "0007_letters_batch"
 branch_labels = None
 depends_on = None
 

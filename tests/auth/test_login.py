@@ -458,9 +458,7 @@ def test_security_headers_on_a_logged_in_page(client, login_as):
 
 def switch_language(client, lang: str, next_path: str = "/login", form_path: str = "/login"):
     token = client.csrf_token(form_path)
-    return client.post(
-        "/language", data={"lang": lang, "next": next_path, "csrf_token": token}
-    )
+    return client.post("/language", data={"lang": lang, "next": next_path, "csrf_token": token})
 
 
 def test_login_page_defaults_to_dutch(client):

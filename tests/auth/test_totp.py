@@ -163,9 +163,11 @@ def test_a_code_from_the_previous_step_is_still_accepted(client, totp_user, froz
 def test_an_old_code_is_refused(client, totp_user, frozen):
     client.login(totp_user.email)
     old = pyotp.TOTP(totp_user.totp_secret).at(NOW - timedelta(minutes=5))
-    if old in {code_for(totp_user.totp_secret),
-               pyotp.TOTP(totp_user.totp_secret).at(NOW - timedelta(seconds=30)),
-               pyotp.TOTP(totp_user.totp_secret).at(NOW + timedelta(seconds=30))}:
+    if old in {
+        code_for(totp_user.totp_secret),
+        pyotp.TOTP(totp_user.totp_secret).at(NOW - timedelta(seconds=30)),
+        pyotp.TOTP(totp_user.totp_secret).at(NOW + timedelta(seconds=30)),
+    }:
         old = wrong_code_for(totp_user.totp_secret)
     assert post_code(client, "/login/code", old).status_code == 401
     assert is_logged_out(client)

@@ -380,3 +380,135 @@ def test_the_team_queue_shows_agents_and_marks_overdue_rows(client, login_as, ma
     }
     assert overdue == {late.reference: True, later.reference: False}
     assert len(rows) == 2 and all("Anna Agent" in body for _, body in rows)
+
+
+# --- what one queue page costs -------------------------------------------------------------
+
+
+@pytest.fixture
+def count_statements(db):
+    """Count the SQL statements this thread sends while the block runs."""
+    import contextlib
+    import threading
+
+    @contextlib.contextmanager
+    def counting():
+        seen: list[str] = []
+        me = threading.get_ident()
+
+        def listen(conn, cursor, statement, *args):
+            if threading.get_ident() == me:
+                seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+
+    return counting
+
+
+@pytest.mark.parametrize("scope", ["mine", "unassigned"])
+def test_queue_page_costs_three_statements_however_many_rows(
+    client, login_as, make_case, make_client, db, count_statements, scope
+):
+    agent = login_as("agent")
+    clients = [make_client() for _ in range(3)]
+
+    def add_cases(n: int) -> None:
+        for i in range(n):
+            case = make_case(100_00 + i, client=clients[i % 3])
+            case.assigned_agent_id = agent.id if scope == "mine" else None
+            case.next_action_on = TODAY + timedelta(days=i % 4)
+        db.session.commit()
+
+    add_cases(2)
+    client.get(f"/queue?scope={scope}")  # the first request of a session sets things up
+    counts = []
+    for more in (0, 30):
+        add_cases(more)
+        with count_statements() as seen:
+            html = client.get(f"/queue?scope={scope}").get_data(as_text=True)
+        assert html.count('data-testid="queue-row"') == 2 + more
+        counts.append(len(seen))
+    # The user and the page of cases: no query per row, the client list of the filter kept
+    # from the first request, and the staff list only where a supervisor needs it.
+    assert counts == [2, 2]
+
+
+def test_client_filter_lists_a_client_added_since_the_last_page(client, login_as, make_client):
+    login_as("agent")
+    make_client(name="Eerste B.V.")
+    assert "Eerste B.V." in client.get("/queue").get_data(as_text=True)
+    added = make_client(name="Tweede B.V.")
+    html = client.get("/queue").get_data(as_text=True)
+    assert f'<option value="{added.id}">Tweede B.V.</option>' in html
+    added.name = "Tweede Nieuw B.V."
+    html = client.get("/queue").get_data(as_text=True)
+    assert "Tweede Nieuw B.V." in html and "Tweede B.V." not in html
+
+
+def test_supervisor_team_queue_loads_the_agents_once(
+    client, login_as, make_case, make_user, db, count_statements
+):
+    supervisor = login_as("supervisor")
+    agent = make_user(Role.AGENT, name="Agent Smit")
+    for i in range(5):
+        make_case(100_00 + i).assigned_agent_id = agent.id
+    db.session.commit()
+    with count_statements() as seen:
+        html = client.get("/queue?scope=team").get_data(as_text=True)
+    assert html.count('data-testid="queue-row"') == 5
+    assert f'<option value="{agent.id}">Agent Smit</option>' in html
+    assert f'<option value="{supervisor.id}">' in html
+    # user, clients, agents for the filter, agents for the reassign form, the page
+    assert len(seen) == 5
+    with count_statements() as seen:
+        client.get("/queue?scope=team")
+    assert len(seen) == 4  # the client list is kept
+
+
+def test_list_select_writes_what_wtforms_writes(app):
+    from wtforms import Form, SelectField
+
+    from agency.cases.forms import ListSelect, choices
+
+    options = choices([("", "All"), (1, "A & B <B.V.>"), (2, '"Quoted"'), (3, "Ünïcode")])
+
+    class Plain(Form):
+        pick = SelectField(choices=options, coerce=str)
+
+    class Quick(Form):
+        pick = SelectField(choices=options, coerce=str, widget=ListSelect())
+
+    for data in ("", "1", "2", "9"):
+        assert str(Quick(data={"pick": data}).pick()) == str(Plain(data={"pick": data}).pick())
+    assert 'selected value="1"' in str(Quick(data={"pick": "1"}).pick())
+
+
+def test_my_queue_walks_the_agent_index(app, db, make_user):
+    """The agent's queue is read from the index on (agent, priority, next action, id), also
+    for a keyset page; PostgreSQL is told not to scan the table so the plan shows it at any
+    size."""
+    from agency.cases.queries import queue_statement
+
+    agent = make_user(Role.AGENT)
+    after = QueueCursor(100, TODAY, 5)
+    index = "ix_cases_assigned_agent_id_priority_score_next_action_on_id"
+    for cursor in (None, after):
+        stmt = queue_statement(QueueScope.MINE, today=TODAY, user_id=agent.id, after=cursor)
+        compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("SET enable_seqscan = off"))
+                plan = "\n".join(conn.execute(sa.text(f"EXPLAIN {compiled}")).scalars())
+                assert f"Index Scan Backward using {index} on cases" in plan, plan
+                conditions = [line for line in plan.splitlines() if "Index Cond:" in line]
+                assert f"assigned_agent_id = {agent.id}" in conditions[0], plan
+                if cursor is not None:  # the page starts at the cursor, not at the top
+                    assert "priority_score <= 100" in conditions[0], plan
+            else:
+                rows = conn.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+                plan = "\n".join(str(r[-1]) for r in rows)
+                assert f"USING INDEX {index} (assigned_agent_id=?" in plan, plan

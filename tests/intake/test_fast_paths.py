@@ -113,8 +113,8 @@ def _excel_text(value: float) -> str:
 @given(
     st.one_of(
         st.floats(allow_nan=False, allow_infinity=False, min_value=-1e14, max_value=1e14),
-        st.integers(-10**9, 10**9).map(lambda cents: cents / 100),
-        st.decimals(min_value=-10**6, max_value=10**6, places=4).map(float),
+        st.integers(-(10**9), 10**9).map(lambda cents: cents / 100),
+        st.decimals(min_value=-(10**6), max_value=10**6, places=4).map(float),
     )
 )
 @example(0.1 + 0.2)

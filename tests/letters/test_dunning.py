@@ -260,36 +260,77 @@ def operations_pause(case):
     pause(case, "arrangement", date(2025, 4, 30))
 
 
-def test_a_crash_between_claim_and_send_never_sends_twice(db, b2c_case, client, login_as):
+def test_a_crash_before_the_hand_over_sends_the_message_once_later(app, db, b2c_case):
     case = b2c_case()
     email = next(
         m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel.value == "email"
     )
     claimed_at = at(2025, 3, 20, 10, 1)
-    # A worker claims the message and dies before it sends.
-    assert operations.claim(email.id, claimed_at) is True
+    # A worker claims the message and dies before it hands it to the provider.
+    assert operations.claim(email.id, claimed_at) == 1
     db.session.commit()
-    assert operations.claim(email.id, claimed_at) is False  # nobody else can take it
+    assert operations.claim(email.id, claimed_at) is None  # nobody else can take it
     # Its retry, or a second worker with the same job, finds nothing to do.
     assert dispatch_message(email.id, now=at(2025, 3, 20, 10, 2).isoformat()) == "not pending"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
-    # The sweep marks the interrupted message failed for a person to check, not resent.
+    # Nothing left: once the claim is stale, the sweep puts it back and it goes out once.
     with time_machine.travel(at(2025, 3, 20, 10, 30), tick=False):
         schedule_due_messages()
+        assert jobs.backend_for(app).wait_idle(30)
     db.session.refresh(email)
-    assert email.status is MessageStatus.FAILED
-    assert "interrupted while sending" in email.last_error
+    assert (email.status, email.attempts) == (MessageStatus.SENT, 2)
     assert (
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(SandboxRecord)
             .where(SandboxRecord.service == "mail")
         )
-        == 0
+        == 1
     )
+
+
+def test_a_crash_after_the_hand_over_is_failed_visibly_never_resent(
+    app, db, b2c_case, client, login_as
+):
+    case = b2c_case()
+    email = next(
+        m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel.value == "email"
+    )
+    claimed_at = at(2025, 3, 20, 10, 1)
+    # A worker claims the message, hands it to the provider and dies before recording it.
+    attempt = operations.claim(email.id, claimed_at)
+    assert operations.hold_claim(email.id, attempt, claimed_at, hand_over=True)
+    db.session.commit()
+    with time_machine.travel(at(2025, 3, 20, 10, 30), tick=False):
+        schedule_due_messages()
+        assert jobs.backend_for(app).wait_idle(30)
+    db.session.refresh(email)
+    assert email.status is MessageStatus.FAILED
+    assert "interrupted while sending" in email.last_error
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SandboxRecord)) == 0
     login_as("supervisor")
     page = client.get("/letters/").get_data(as_text=True)
     assert "interrupted while sending" in page and case.reference in page
+
+
+def test_a_sweep_leaves_a_claim_that_is_still_held_alone(db, b2c_case):
+    case = b2c_case()
+    email = next(
+        m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel.value == "email"
+    )
+    attempt = operations.claim(email.id, at(2025, 3, 20, 10, 1))
+    db.session.commit()
+    # The claim is stale by the clock, but the sweep read an older attempt of it.
+    assert (
+        operations.hold_claim(email.id, attempt + 1, at(2025, 3, 20, 10, 1), hand_over=False)
+        is False
+    )
+    db.session.rollback()
+    assert operations.recover_interrupted_claims(at(2025, 3, 20, 10, 2)) == 0
+    assert operations.recover_interrupted_claims(at(2025, 3, 20, 10, 30)) == 1
+    db.session.commit()
+    db.session.refresh(email)
+    assert (email.status, email.claimed_at) == (MessageStatus.PENDING, None)
 
 
 def test_email_goes_through_smtp_with_the_pdf_attached(db, b2c_case, run_day, smtp_server):
@@ -337,7 +378,7 @@ def test_a_provider_that_keeps_failing_leaves_the_message_failed_and_visible(
     assert email.attempts == 3  # the first try and two retries (DUNNING_RETRY_INTERVALS)
     assert email.last_error.startswith("SMTP:")
     failed_jobs = [f.name for f in jobs.backend_for(app).failed]
-    assert failed_jobs == ["agency.letters.tasks.dispatch_message"]
+    assert failed_jobs == ["agency.letters.tasks.dispatch_messages"]
     login_as("supervisor")
     page = client.get("/letters/?status=failed").get_data(as_text=True)
     assert case.reference in page and "SMTP:" in page

@@ -113,13 +113,9 @@ def test_belgian_legal_hours_in_the_debtors_time_zone():
 
 def test_the_next_allowed_moment_skips_the_night_sunday_and_holidays():
     # Saturday 20:30 in Amsterdam -> Monday 07:00 (Sunday is closed).
-    assert next_contact_moment(utc(2025, 6, 14, 18, 30), "NL", AMS) == utc(
-        2025, 6, 16, 5, 0
-    )
+    assert next_contact_moment(utc(2025, 6, 14, 18, 30), "NL", AMS) == utc(2025, 6, 16, 5, 0)
     # Thursday 17 April 2025 at 21:00 -> Good Friday closed -> Saturday 19 April 07:00.
-    assert next_contact_moment(utc(2025, 4, 17, 19, 0), "NL", AMS) == utc(
-        2025, 4, 19, 5, 0
-    )
+    assert next_contact_moment(utc(2025, 4, 17, 19, 0), "NL", AMS) == utc(2025, 4, 19, 5, 0)
     allowed = utc(2025, 6, 10, 12, 0)
     assert next_contact_moment(allowed, "NL", AMS) == allowed
 
