@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The suite runs in two processes (pytest-xdist), each with its own PostgreSQL database.
+PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi
 
 .PHONY: run test lint bench install install-test translations

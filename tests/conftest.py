@@ -109,6 +109,23 @@ class PostgresDatabase:
         engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own next to TEST_DATABASE_URL's
+    (created when missing); a single process uses TEST_DATABASE_URL itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        known = sa.text("SELECT 1 FROM pg_database WHERE datname = :n")
+        if conn.scalar(known, {"n": name}) is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def empty_postgres(url: str) -> None:
     """Drop everything in the public schema of the test database."""
     engine = sa.create_engine(url)
@@ -126,7 +143,7 @@ def database(request, tmp_path_factory) -> Iterator[SqliteDatabase | PostgresDat
         migrate_database(f"sqlite:///{template}")
         yield SqliteDatabase(template)
     else:
-        url = os.environ["TEST_DATABASE_URL"]
+        url = worker_database(os.environ["TEST_DATABASE_URL"])
         empty_postgres(url)
         migrate_database(url)
         yield PostgresDatabase(url)
