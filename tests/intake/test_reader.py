@@ -258,7 +258,8 @@ def xlsx_bytes(workbook: openpyxl.Workbook, cached: dict[str, str] | None = None
                 text = content.decode()
                 for formula, value in cached.items():
                     text, count = re.subn(
-                        rf"<f>{re.escape(formula)}</f>\s*<v\s*/>",
+                        # openpyxl writes `<v/>` or, with lxml installed, `<v></v>`.
+                        rf"<f>{re.escape(formula)}</f>\s*(?:<v\s*/>|<v></v>)",
                         f"<f>{formula}</f><v>{value}</v>",
                         text,
                     )
