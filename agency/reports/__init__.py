@@ -1,0 +1,1 @@
+"""Working-capital reports: the client's dashboard, its charts, exports and the monthly PDF."""
