@@ -39,6 +39,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench._postgres import (
+    INSERT_CLIENTS,
+    bench_database,
+    drop_database,
+    insert_debtors,
+    load_1m,
+    migrated_app,
+    run_sql,
+    time_runs,
+    vacuum_analyze,
+)
+
 CASES = int(os.environ.get("BENCH_QUEUE_CASES", "1000000"))
 CLIENTS = 200
 AGENTS = 40
@@ -47,42 +59,13 @@ LOAD_SECONDS = int(os.environ.get("BENCH_QUEUE_LOAD_SECONDS", "10"))
 PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway user in a throwaway database
 SECRET = "bench-secret"  # noqa: S105
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "agency_bench_queue"
-
-
-def _database() -> tuple[str, bool]:
-    """Return the database URL and whether this benchmark created it (and drops it)."""
-    url = os.environ.get("BENCH_QUEUE_DATABASE_URL")
-    if url:
-        return url, False
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DB_NAME}"))
-        conn.execute(sa.text(f"CREATE DATABASE {DB_NAME}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}", True
-
-
-def _drop_database() -> None:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
-    admin.dispose()
 
 
 # Each statement fills one table from the staging table `gen` (one row per case, its random
 # draws and the facts derived from them, so every table agrees). :today is the benchmark's day.
 GENERATE = [
-    """
-    INSERT INTO clients (id, code, name, country, commission_pct, agency_keeps_costs,
-        vat_on_costs, default_segment, plan_max_instalments, plan_min_instalment_cents,
-        priority, brand_colour, brand_font, languages, is_active_client, created_at)
-    SELECT g, 'C' || lpad(g::text, 4, '0'), 'Opdrachtgever ' || g || ' B.V.', 'NL', 15, true,
-        false, CASE WHEN g % 4 = 0 THEN 'b2c' ELSE 'b2b' END, 6, 2500, g % 5, '#1f4e79',
-        'Helvetica', 'nl,en', true, now()
-    FROM generate_series(1, :clients) g
-    """,
+    INSERT_CLIENTS,
     """
     CREATE TEMP TABLE gen AS
     WITH draws AS (
@@ -117,23 +100,7 @@ GENERATE = [
             ELSE 0 END AS paid
     FROM costs
     """,
-    """
-    INSERT INTO debtors (id, client_id, debtor_code, kind, name, street, postcode, city,
-        country, email, phone, language, timezone, consent_email, consent_sms, vulnerable,
-        created_at, updated_at)
-    SELECT g, client_id, 'D' || g, CASE WHEN r3 < 0.6 THEN 'company' ELSE 'person' END,
-        (ARRAY['Jansen', 'de Vries', 'van den Berg', 'Bakker', 'Visser', 'Smit', 'Meijer',
-               'de Boer', 'Mulder', 'de Groot'])[1 + g % 10]
-            || CASE WHEN r3 < 0.6 THEN ' Handel ' || g || ' B.V.' ELSE ' ' || g END,
-        'Dorpsstraat ' || (g % 300 + 1), lpad((1000 + g % 9000)::text, 4, '0') || ' AB',
-        (ARRAY['Amsterdam', 'Rotterdam', 'Utrecht', 'Den Haag', 'Eindhoven', 'Zwolle'])[1 + g % 6],
-        'NL',
-        CASE WHEN r4 < 0.8 THEN 'debiteur' || g || '@voorbeeld.nl' END,
-        CASE WHEN r4 < 0.9 THEN '+316' || lpad((g % 100000000)::text, 8, '0') END,
-        CASE WHEN r5 < 0.85 THEN 'nl' WHEN r5 < 0.95 THEN 'en' ELSE 'fr' END,
-        'Europe/Amsterdam', true, true, r9 < 0.01, now(), now()
-    FROM gen
-    """,
+    insert_debtors("gen"),
     # The score of open cases by the documented parts (agency/cases/priority.py): balance,
     # days overdue, a broken promise, days since the last contact, lateness before the
     # handoff, the client's priority (clients.priority = id % 5).
@@ -211,28 +178,14 @@ GENERATE = [
 
 
 def _app(url: str):
-    import flask_migrate
-
-    from agency import create_app
-
-    app = create_app(
+    return migrated_app(
+        url,
         {
-            "AGENCY_ENV": "production",
             "SECRET_KEY": SECRET,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REDIS_URL": None,
-            "JOBS_RUN_PERIODIC": False,
             "SESSION_COOKIE_SECURE": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
+        },
     )
-    with app.app_context():
-        from agency.extensions import db
-
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        flask_migrate.upgrade()
-    return app
 
 
 def _generate(app, today: date) -> tuple[int, str, float]:
@@ -251,36 +204,9 @@ def _generate(app, today: date) -> tuple[int, str, float]:
         agent_id, email = agent.id, agent.email
         params = {"clients": CLIENTS, "cases": CASES, "agents": AGENTS, "today": today}
         with db.engine.begin() as conn:
-            for statement in GENERATE:
-                names = set(re.findall(r"(?<!:):(\w+)", statement))
-                conn.execute(sa.text(statement), {k: v for k, v in params.items() if k in names})
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM ANALYZE"))
+            run_sql(conn, GENERATE, params)
+        vacuum_analyze(db.engine)
     return agent_id, email, time.perf_counter() - started
-
-
-def _stats(samples: list[float]) -> tuple[float, float]:
-    """Median and p95 in milliseconds."""
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
-    return statistics.median(ordered) * 1000, p95 * 1000
-
-
-def _time(func, runs: int) -> tuple[float, float, float]:
-    """Median and p95 wall time, and the median CPU time of this process, in milliseconds.
-
-    On a shared machine the wall time includes waiting for a core; the CPU time is what the
-    Python side (app, SQLAlchemy, templates) spent itself, without the database server's.
-    """
-    for _ in range(5):
-        func()
-    samples, cpu = [], []
-    for _ in range(runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        func()
-        samples.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - cpu_started)
-    return (*_stats(samples), statistics.median(cpu) * 1000)
 
 
 def _query_figures(app, agent_id: int, today: date) -> dict[str, tuple[float, float]]:
@@ -303,7 +229,7 @@ def _query_figures(app, agent_id: int, today: date) -> dict[str, tuple[float, fl
             rows = queue_rows(QueueScope.MINE, today=today, user_id=agent_id, after=after)
             assert len(rows) == 50
 
-        figures = {"first": _time(first, RUNS), "tenth": _time(tenth, RUNS)}
+        figures = {"first": time_runs(first, RUNS), "tenth": time_runs(tenth, RUNS)}
         for key, cursor in (("first", None), ("tenth", after)):
             stmt = queue_statement(QueueScope.MINE, today=today, user_id=agent_id, after=cursor)
             sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
@@ -341,8 +267,8 @@ def _page_figures(app, email: str) -> tuple[dict[str, tuple[float, float]], str]
         assert response.get_data().count(b'data-testid="queue-row"') == 50
 
     return {
-        "first": _time(lambda: get("/queue"), RUNS),
-        "tenth": _time(lambda: get(tenth_url), RUNS),
+        "first": time_runs(lambda: get("/queue"), RUNS),
+        "tenth": time_runs(lambda: get(tenth_url), RUNS),
     }, tenth_url
 
 
@@ -465,7 +391,7 @@ def _gunicorn_figures(url: str, email: str, agent_id: int) -> dict[str, float]:
 def queue_benchmark(emit) -> None:
     from agency.modeling import today as agency_today
 
-    url, created = _database()
+    url, created = bench_database("BENCH_QUEUE_DATABASE_URL", DB_NAME)
     try:
         app = _app(url)
         today = agency_today()
@@ -483,10 +409,6 @@ def queue_benchmark(emit) -> None:
             db.session.remove()
         context = {"cases": CASES, "clients": CLIENTS, "agent_queue_cases": mine}
 
-        def loaded() -> dict[str, float]:
-            """The machine's 1-minute load average (2 cores: above 2 means others queue)."""
-            return {"load_1m": round(os.getloadavg()[0], 1)}
-
         emit("queue.generate_s", generated_s, "s", **context)
         query = _query_figures(app, agent_id, today)
         for page_name, key in (("queue.query_ms", "first"), ("queue.query_page10_ms", "tenth")):
@@ -501,7 +423,7 @@ def queue_benchmark(emit) -> None:
                 db_execution_ms=round(query[f"{key}_db"], 2),
                 what="queue_rows in the app; db_execution_ms: EXPLAIN ANALYZE",
                 **context,
-                **loaded(),
+                **load_1m(),
             )
         pages, _ = _page_figures(app, email)
         with app.app_context():
@@ -521,7 +443,7 @@ def queue_benchmark(emit) -> None:
                 limit_is="floor of the issue: p95 under 50 ms",
                 runs=RUNS,
                 **context,
-                **loaded(),
+                **load_1m(),
             )
         rps = _gunicorn_figures(url, email, agent_id)
         emit(
@@ -535,11 +457,11 @@ def queue_benchmark(emit) -> None:
             server="gunicorn, 2 sync workers",
             load="wrk -t1 -c4" if shutil.which("wrk") else "bench._load, 4 connections",
             **context,
-            **loaded(),
+            **load_1m(),
         )
     finally:
         if created and not os.environ.get("BENCH_QUEUE_KEEP"):
-            _drop_database()
+            drop_database(DB_NAME)
 
 
 BENCHMARKS = {"queue": queue_benchmark}
