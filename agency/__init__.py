@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         disputes,
         handoffs,
         remittances,
+        reports,
     )
     from agency.portal.views import bp as portal_bp
     from agency.sandbox.views import bp as sandbox_bp
