@@ -100,8 +100,10 @@ def _register_blueprints(app: Flask) -> None:
         disputes,
         handoffs,
         remittances,
+        reports,
     )
     from agency.portal.views import bp as portal_bp
+    from agency.reports.views import bp as reports_bp
     from agency.sandbox.views import bp as sandbox_bp
 
     app.register_blueprint(auth_bp)
@@ -115,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(paylink_staff_bp)
     app.register_blueprint(ledger_bp, url_prefix="/money")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(webhooks_bp)
 

@@ -798,6 +798,29 @@ def _work_case(
     event_on = _between(last_event + timedelta(days=1), today, plan.event_fraction)
     if plan.outcome == "paid":
         balance = case_balance(case.id).total
+        kept = None
+        if (
+            plan.agent is not None
+            and not plan.direct_payment
+            and int(plan.event_fraction * 100) % 2
+        ):
+            # Half of the assigned cases paid through the bank were paid as promised on a call.
+            agent = agents[plan.agent]
+            promised_on = event_on + timedelta(days=1)
+            made_on = max(last_event, event_on - timedelta(days=4))
+            contact = log_contact(
+                case,
+                channel=Channel.CALL_OUT,
+                outcome=Outcome.PROMISE,
+                note="Betaalt het hele bedrag deze week",
+                duration_seconds=180,
+                occurred_at=_at(made_on, 11),
+                today=made_on,
+                actor=agent,
+            )
+            kept = record_promise(
+                case, balance, promised_on, today=made_on, contact=contact, actor=agent
+            )
         if plan.direct_payment:
             book_reduction(
                 case,
@@ -818,6 +841,8 @@ def _work_case(
             )
         if case.status is not CaseStatus.PAID:
             raise RuntimeError(f"case {case.reference} was paid in full but is {case.status.value}")
+        if kept is not None:
+            settle_promise(kept, today=event_on)
     elif plan.outcome == "returned":
         transition(case, CaseStatus.RETURNED, on=event_on, reason=plan.reason)
     elif plan.outcome == "promised":

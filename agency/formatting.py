@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel import Locale
-from babel.dates import DateTimePattern, format_datetime, get_date_format, parse_pattern
+from babel.dates import (
+    DateTimePattern,
+    format_date,
+    format_datetime,
+    get_date_format,
+    parse_pattern,
+)
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
@@ -124,6 +130,21 @@ def minutes(seconds: int) -> str:
     return format_decimal(Decimal(seconds) / 60, format="0.#", locale=_locale())
 
 
+def decimal1(value: Decimal) -> str:
+    """Format a number with at most one decimal, in the page's language."""
+    return format_decimal(value, format="#,##0.#", locale=_locale())
+
+
+def round_cents(value: Decimal) -> int:
+    """Round a fraction of cents (an average) to whole cents for display."""
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def month_name(value: date) -> str:
+    """A month and its year, in the page's language ("oktober 2026")."""
+    return format_date(value, format="LLLL yyyy", locale=_locale())
+
+
 @pass_context
 def _eur_filter(context, cents: int) -> str:
     """`eur` in a template: the page's language from the context, not looked up per amount."""
@@ -146,6 +167,9 @@ def init_app(app: Flask) -> None:
         pct=pct,
         reference=reference,
         minutes=minutes,
+        decimal1=decimal1,
+        round_cents=round_cents,
+        month_name=month_name,
     )
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.__getitem__,
@@ -155,6 +179,12 @@ def init_app(app: Flask) -> None:
         handoff_status_label=HANDOFF_STATUS_LABELS.__getitem__,
     )
     from agency.contact_log.labels import TEMPLATE_GLOBALS
+    from agency.reports.tables import aging_label, figure_label
+    from agency.reports.tables import status_label as report_status_label
+
+    app.jinja_env.globals.update(
+        aging_label=aging_label, figure_label=figure_label, report_status_label=report_status_label
+    )
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 

@@ -95,16 +95,24 @@ class CaseListArgs:
     status: CaseStatus | None = None
     search: str | None = None
     after_id: int | None = None
+    figure: str | None = None  # a report figure whose cases to list (reports.queries)
 
     @classmethod
     def parse(cls, args: Mapping[str, str]) -> CaseListArgs:
-        """Read `status`, `q` and `after`; raise ValueError on a value that makes no sense."""
+        """Read `status`, `q`, `after` and `figure`; raise ValueError on a value that makes
+        no sense."""
+        from agency.reports.queries import DRILL_DOWNS
+
         status = args.get("status") or None
         after = args.get("after") or None
+        figure = args.get("figure") or None
+        if figure is not None and figure not in DRILL_DOWNS:
+            raise ValueError(f"no such figure: {figure}")
         return cls(
             status=CaseStatus(status) if status else None,
             search=(args.get("q") or "").strip() or None,
             after_id=int(after) if after else None,
+            figure=figure,
         )
 
     @classmethod

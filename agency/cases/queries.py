@@ -61,11 +61,14 @@ def case_rows(
     assigned_to: int | None = None,
     open_only: bool = False,
     after_id: int | None = None,
-    limit: int = 50,
+    case_ids: sa.Select | None = None,
+    limit: int | None = 50,
 ) -> list[CaseRow]:
     """List cases newest first, optionally for one client, one status or a name/reference search.
 
-    Keyset pagination: pass the last row's id as `after_id` for the next page.
+    `case_ids` narrows the list to the cases a statement selects (a report's drill-down).
+    Keyset pagination: pass the last row's id as `after_id` for the next page; `limit=None`
+    lists all (exports).
     """
     balances = _balance_subquery()
     stmt = (
@@ -100,6 +103,8 @@ def case_rows(
         stmt = stmt.where(sa.or_(sa.func.lower(Debtor.name).like(like), Case.reference.like(like)))
     if after_id is not None:
         stmt = stmt.where(Case.id < after_id)
+    if case_ids is not None:
+        stmt = stmt.where(Case.id.in_(case_ids))
     return [
         CaseRow(
             id=r[0],

@@ -32,7 +32,7 @@ from agency.cases.forms import (
 )
 from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
-from agency.clients.models import Segment
+from agency.clients.models import Client, Segment
 from agency.contact_log import queries as work_queries
 from agency.contact_log.forms import (
     ArrangementForm,
@@ -48,6 +48,7 @@ from agency.extensions import db
 from agency.formatting import STATUS_LABELS, datetime_nl
 from agency.ledger.queries import invoice_open_principal
 from agency.modeling import today, utcnow
+from agency.reports.queries import figure_case_ids
 
 bp = Blueprint("cases", __name__)
 bp.before_request(require_staff)
@@ -70,9 +71,28 @@ def dashboard():
 @bp.route("/cases")
 def index():
     args = CaseListArgs.from_request()
-    rows = queries.case_rows(status=args.status, search=args.search, after_id=args.after_id)
+    client = None
+    if request.args.get("client"):
+        if not request.args["client"].isdigit():
+            abort(400)
+        client = staff_get(Client, int(request.args["client"]))
+    figure_cases = None
+    if args.figure is not None:
+        figure_cases = figure_case_ids(client.id if client else None, args.figure, today())
+    rows = queries.case_rows(
+        client_id=client.id if client else None,
+        status=args.status,
+        search=args.search,
+        after_id=args.after_id,
+        case_ids=figure_cases,
+    )
     return render_template(
-        "cases/index.html", rows=rows, status=args.status, statuses=list(CaseStatus)
+        "cases/index.html",
+        rows=rows,
+        args=args,
+        client=client,
+        status=args.status,
+        statuses=list(CaseStatus),
     )
 
 

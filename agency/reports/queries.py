@@ -119,14 +119,14 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _add_months(month: date, n: int) -> date:
+def add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
 
 
 def month_end(month: date) -> date:
     """The last day of the month that `month` is in."""
-    return _add_months(_month_start(month), 1) - timedelta(days=1)
+    return add_months(_month_start(month), 1) - timedelta(days=1)
 
 
 def _open_at(as_of: date):
@@ -400,7 +400,7 @@ def _dso(receivable_cents: int, daily_sales: Decimal | None) -> Decimal | None:
 
 
 def _cash_per_month(client_id: int | None, as_of: date) -> list[MonthCash]:
-    first = _add_months(_month_start(as_of), -(TREND_MONTHS - 1))
+    first = add_months(_month_start(as_of), -(TREND_MONTHS - 1))
     rows = db.session.execute(
         _scoped(
             sa.select(
@@ -419,7 +419,7 @@ def _cash_per_month(client_id: int | None, as_of: date) -> list[MonthCash]:
     per_month: dict[tuple[date, EntryKind], int] = defaultdict(int)
     for kind, day, total in rows:
         per_month[(_month_start(day), kind)] -= _cents(total)
-    months = [_add_months(first, i) for i in range(TREND_MONTHS)]
+    months = [add_months(first, i) for i in range(TREND_MONTHS)]
     return [
         MonthCash(m, per_month[(m, EntryKind.PAYMENT)], per_month[(m, EntryKind.DIRECT_PAYMENT)])
         for m in months
@@ -571,7 +571,7 @@ def _term_debtors(
 def trend_days(as_of: date) -> list[date]:
     """The days of the DSO trend: the last day of each of the 12 months, the last being as_of."""
     this_month = _month_start(as_of)
-    days = [month_end(_add_months(this_month, -i)) for i in range(TREND_MONTHS - 1, 0, -1)]
+    days = [month_end(add_months(this_month, -i)) for i in range(TREND_MONTHS - 1, 0, -1)]
     return [*days, as_of]
 
 
