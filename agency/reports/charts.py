@@ -27,6 +27,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from agency.money import format_eur
 from agency.reports.figures import Dashboard
+from agency.reports.tables import aging_label
 
 CHARTS = ("cash", "aging", "dso", "inflow")
 
@@ -80,16 +81,6 @@ def euro_label(euros: float, language: str) -> str:
     """An axis or bar label in whole euros, e.g. '€ 1.234' (nl) or '€1,234' (en)."""
     text = format_eur(round(euros) * 100, language)
     return text.replace(f"{get_decimal_symbol(language)}00", "")
-
-
-def aging_label(key: str) -> str:
-    """An aging bucket of `figures.AGING_BUCKETS` in words."""
-    return {
-        "0_30": _("0–30 days"),
-        "31_60": _("31–60 days"),
-        "61_90": _("61–90 days"),
-        "90_plus": _("90+ days"),
-    }.get(key, key)
 
 
 def _euros(cents: int) -> float:

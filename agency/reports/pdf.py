@@ -22,12 +22,11 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF, FontFace
 
-from agency.cases.models import CaseStatus
-from agency.formatting import STATUS_LABELS
 from agency.money import format_eur
 from agency.reports import charts
 from agency.reports.figures import Dashboard
 from agency.reports.queries import DEFINITIONS
+from agency.reports.tables import aging_label, status_label
 
 FONT = "DejaVu"
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -393,10 +392,7 @@ def _sections(pdf: _Report, d: Dashboard, language: str) -> None:
     pdf.ln(2)
     pdf.grid(
         [_("Days past due"), _("Open principal"), _("Invoices"), _("Cases")],
-        [
-            [charts.aging_label(b.key), eur(b.cents), count(b.invoices), count(b.cases)]
-            for b in d.aging
-        ],
+        [[aging_label(b.key), eur(b.cents), count(b.invoices), count(b.cases)] for b in d.aging],
         [50, 45, 40, 40],
         total=[
             _("Total"),
@@ -410,7 +406,7 @@ def _sections(pdf: _Report, d: Dashboard, language: str) -> None:
     chart("inflow")
     pdf.note(str(DEFINITIONS["inflow"]))
 
-    statuses = [(label, n) for label, n in _statuses(d) if n]
+    statuses = [(status_label(key), n) for key, n in d.by_status.items() if n]
     pdf.heading(_("Cases by status"), keep_with=_table_height(len(statuses) + 1))
     if statuses:
         pdf.grid(
@@ -469,11 +465,3 @@ def _nothing(pdf: _Report, text: str) -> None:
     pdf.set_text_color(*MUTED)
     pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*TEXT)
-
-
-def _statuses(d: Dashboard) -> list[tuple[str, int]]:
-    """The dashboard's case counts in the status machine's order, in words."""
-    rows = [(str(STATUS_LABELS[status]), d.by_status.get(status.value, 0)) for status in CaseStatus]
-    if d.by_status.get("open"):
-        rows.append((_("Open then, closed since"), d.by_status["open"]))
-    return rows

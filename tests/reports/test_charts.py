@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
+import time_machine
 from PIL import Image
 
+from agency.auth.models import Role
 from agency.reports import charts
 from tests.reports.samples import empty_dashboard, full_dashboard
 
@@ -127,3 +130,14 @@ def test_charts_can_be_drawn_from_several_threads_at_once(app):
     assert len(results) == 4 * len(charts.CHARTS)
     for (_n, name), png in results.items():
         assert png == expected[name]
+
+
+def test_the_portal_serves_each_chart_and_refuses_other_names(client, login_as, make_case):
+    case = make_case(2_500_00, opened_on=date(2025, 8, 10), due_dates=[date(2025, 6, 1)])
+    with time_machine.travel(datetime(2025, 9, 15, 12, tzinfo=UTC), tick=False):
+        login_as(Role.CLIENT, case.client, language="en")
+        for name in charts.CHARTS:
+            response = client.get(f"/portal/reports/chart/{name}.png")
+            assert response.status_code == 200 and response.mimetype == "image/png", name
+            assert image(response.data).size == (660, 330)
+        assert client.get("/portal/reports/chart/pie.png").status_code == 404

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from io import BytesIO
 
+import time_machine
 from flask_babel import force_locale
 from PIL import Image
 from pypdf import PdfReader
 
+from agency.auth.models import Role
 from agency.reports.figures import TermDebtor
 from agency.reports.pdf import monthly_report_pdf
 from agency.reports.queries import DEFINITIONS
@@ -171,3 +173,19 @@ def test_a_light_brand_colour_is_darkened_for_text(app):
     ]
     assert darker
     assert all((0.299 * r + 0.587 * g + 0.114 * b) * 255 <= 110.5 for r, g, b in darker)
+
+
+def test_the_portal_offers_last_months_report_as_a_download(
+    client, login_as, make_client, make_case, tmp_path
+):
+    fietsen = make_client(name="Fietsen B.V.", brand_colour="#2e7d32")
+    make_case(1_000_00, client=fietsen, opened_on=date(2025, 8, 10))
+    with time_machine.travel(datetime(2025, 9, 15, 12, tzinfo=UTC), tick=False):
+        login_as(Role.CLIENT, fietsen, language="en")
+        response = client.get("/portal/reports/monthly/2025-08.pdf")
+        assert client.get("/portal/reports/monthly/2025-09.pdf").status_code == 404
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"report-{fietsen.code}-2025-08.pdf" in response.headers["Content-Disposition"]
+    _reader, text = read(response.data)
+    assert "Fietsen B.V." in text and "August 2025" in text
+    assert "Handed over €1,000.00" in flat(text)
