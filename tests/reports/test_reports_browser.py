@@ -19,9 +19,8 @@ from pypdf import PdfReader
 
 from agency.auth.models import Role
 from agency.modeling import AGENCY_TZ
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, PASSWORD
 from tests.reports.conftest import AS_OF
-from tests.test_browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +31,10 @@ def test_a_client_reads_drills_down_and_downloads(browser, live_server, book, ma
     noon = datetime.combine(AS_OF, time(12, 0), tzinfo=AGENCY_TZ)
     with time_machine.travel(noon, tick=True):
         page = browser.new_page(locale="nl-NL", viewport={"width": 1280, "height": 900})
-        log_in(page, live_server, user.email)
+        page.goto(f"{live_server}/login")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.get_by_role("button", name="Inloggen").click()
         expect(page.get_by_test_id("handed-over")).to_contain_text(re.compile(r"€\s3\.900,00"))
         expect(page.get_by_test_id("outstanding")).to_contain_text(re.compile(r"€\s2\.840,00"))
         expect(page.get_by_test_id("dso")).to_contain_text("137,3")
@@ -45,7 +47,7 @@ def test_a_client_reads_drills_down_and_downloads(browser, live_server, book, ma
         page.screenshot(path=str(ARTIFACTS / "reports-dashboard.png"), full_page=True)
 
         # The definition of a figure is one hover away, and written out in the footnotes.
-        assert "gefactureerd per dag" in (page.get_by_test_id("dso").get_attribute("title") or "")
+        assert "per dag factureert" in (page.get_by_test_id("dso").get_attribute("title") or "")
 
         page.get_by_test_id("aging-90_plus").click()
         expect(page.get_by_test_id("figure-filter")).to_contain_text("90+")
@@ -56,16 +58,16 @@ def test_a_client_reads_drills_down_and_downloads(browser, live_server, book, ma
 
         with page.expect_download() as download:
             page.get_by_test_id("cases-xlsx").click()
-        sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+        sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
         listed = list(sheet.iter_rows(values_only=True))
-        assert listed[0][0] == "Referentie"
+        assert listed[0][0] == "Kenmerk"
         refs = {row[0].replace(" ", "") for row in listed[1:]}
         assert refs == {book["case1"].reference, book["case2"].reference}
 
         page.get_by_role("link", name="Maandrapportages").first.click()
         with page.expect_download() as download:
             page.get_by_test_id("monthly-2026-05").click()
-        pdf = PdfReader(download.value.path())
+        pdf = PdfReader(io.BytesIO(download.value.path().read_bytes()))
         text = "\n".join(p.extract_text() for p in pdf.pages)
         assert "mei 2026" in text and "Client A" in text
         assert "777,77" not in text
