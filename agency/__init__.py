@@ -178,6 +178,7 @@ def _register_jobs(app: Flask) -> None:
     from agency.ledger.tasks import monthly_remittance
     from agency.letters.tasks import schedule_due_messages
     from agency.paylink.tasks import check_open_payments
+    from agency.reports.tasks import mail_monthly_reports
 
     jobs.init_app(
         app,
@@ -192,6 +193,8 @@ def _register_jobs(app: Flask) -> None:
             jobs.Periodic(check_open_payments, cron="*/10 * * * *"),
             # Remittance to clients: early on the first of the month, for last month.
             jobs.Periodic(monthly_remittance, cron="30 6 1 * *"),
+            # Last month's report to each client's portal users, on the second at 07:00.
+            jobs.Periodic(mail_monthly_reports, cron="0 7 2 * *"),
         ],
     )
 

@@ -25,6 +25,7 @@ from agency.ledger.models import (
 )
 from agency.letters.models import DunningPolicy, DunningStep, LetterTemplate, Message
 from agency.paylink.models import DebtorFile, DebtorRequest, PayToken, ProviderPayment
+from agency.reports.models import ReportMailing
 from agency.sandbox.models import SandboxRecord
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Message",
     "PayToken",
     "ProviderPayment",
+    "ReportMailing",
     "SandboxRecord",
     "User",
 ]

@@ -74,6 +74,15 @@ REALMS = {
     "portal.remittances": "portal",
     "portal.remittance_statement": "portal",
     "portal.remittance_invoice": "portal",
+    "portal.report_chart": "portal",
+    "portal.report_table": "portal",
+    "portal.monthly_reports": "portal",
+    "portal.monthly_report": "portal",
+    "portal.cases_export": "portal",
+    "reports.index": "supervisor",
+    "reports.report_chart": "supervisor",
+    "reports.report_table": "supervisor",
+    "reports.monthly_report": "supervisor",
     "ledger.statements": "supervisor",
     "ledger.unmatched": "supervisor",
     "ledger.match": "post-only",
@@ -242,6 +251,11 @@ def _remittance_run(app, db, *clients) -> dict[str, int]:
     return {"run_id": run.id, **{f"line_{line.client_id}": line.id for line in run.lines}}
 
 
+# The report routes' own arguments: a chart, a table and a month with a report (the cases
+# of the world open on 1 March 2025).
+REPORT_ARGS = {"name": "cash", "table": "aging", "month": "2025-03"}
+
+
 @pytest.fixture
 def world(make_client, make_case, make_user, db, app, tmp_path):
     from agency.clients.operations import create_api_token
@@ -268,6 +282,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             **_paylink(own_case, db),
             "run_id": run["run_id"],
             "line_id": run[f"line_{own.id}"],
+            **REPORT_ARGS,
         },
         "other": {
             "client_id": other.id,
@@ -281,6 +296,7 @@ def world(make_client, make_case, make_user, db, app, tmp_path):
             **_paylink(other_case, db),
             "run_id": run["run_id"],
             "line_id": run[f"line_{other.id}"],
+            **REPORT_ARGS,
         },
         "users": {
             "agent": make_user(Role.AGENT),

@@ -47,10 +47,17 @@ def test_every_text_in_the_code_has_a_dutch_translation(tmp_path):
 
 
 def test_the_compiled_catalog_matches_its_source():
+    def entries(catalog) -> dict:
+        # A plural message has a tuple of ids and strings in a .po, lists in a .mo.
+        def key(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {key(m.id): key(m.string) for m in catalog if m.id}
+
     with (CATALOG / "messages.po").open("rb") as f:
-        source = {m.id: m.string for m in read_po(f) if m.id}
+        source = entries(read_po(f))
     with (CATALOG / "messages.mo").open("rb") as f:
-        compiled = {m.id: m.string for m in read_mo(io.BytesIO(f.read())) if m.id}
+        compiled = entries(read_mo(io.BytesIO(f.read())))
     assert compiled == source, "run `make translations` to compile the catalogue"
 
 

@@ -89,4 +89,5 @@ def test_periodic_jobs_are_registered(app):
         ("agency.cases.tasks.score_new_cases", "*/5 * * * *"),
         ("agency.paylink.tasks.check_open_payments", "*/10 * * * *"),
         ("agency.ledger.tasks.monthly_remittance", "30 6 1 * *"),
+        ("agency.reports.tasks.mail_monthly_reports", "0 7 2 * *"),
     ]

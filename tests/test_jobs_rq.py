@@ -25,6 +25,7 @@ from agency.contact_log.tasks import check_arrangements, settle_promises
 from agency.ledger.tasks import monthly_remittance
 from agency.letters.tasks import schedule_due_messages
 from agency.paylink.tasks import check_open_payments
+from agency.reports.tasks import mail_monthly_reports
 from agency.sandbox.models import SandboxRecord
 from tests import jobfuncs
 from tests.conftest import REDIS_URL
@@ -135,4 +136,5 @@ def test_the_apps_own_schedule_is_registered_with_rq(app, backend):
         (score_new_cases, "*/5 * * * *"),
         (check_open_payments, "*/10 * * * *"),
         (monthly_remittance, "30 6 1 * *"),
+        (mail_monthly_reports, "0 7 2 * *"),
     ]

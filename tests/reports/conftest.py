@@ -1,4 +1,5 @@
-"""The reports' fixed book: two clients whose figures are worked out by hand (test_figures.py).
+"""The reports' fixed book: two clients whose figures are worked out by hand (test_figures.py),
+and a real SMTP server for the monthly mailing (test_mailing.py).
 
 Client A (as of 30 June 2026), first handoff 1 March 2026:
 - debtor 1 paid two invoices before handoff: H1 EUR 1,000 (invoiced 1-7-2025, paid 15-8-2025)
@@ -15,9 +16,11 @@ Client B has one case of EUR 777.77 and a payment of EUR 111.11: none of it may 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from agency.cases.models import CaseStatus, Invoice
 from agency.cases.operations import open_case, transition
@@ -32,6 +35,7 @@ from agency.contact_log.models import (
 from agency.extensions import db as _db
 from agency.ledger.models import EntryKind, EntrySource
 from agency.ledger.operations import book_charge, book_reduction, record_direct_payment
+from tests.letters.conftest import Mailbox, free_port
 
 AS_OF = date(2026, 6, 30)
 HANDOFF = date(2026, 3, 1)
@@ -141,3 +145,17 @@ def book(make_client, make_debtor, db):
     )
     _db.session.commit()
     return {"a": a, "b": b, "case1": case1, "case2": case2, "case3": case3, "d1": d1}
+
+
+@pytest.fixture
+def smtp_server(app) -> Iterator[Mailbox]:
+    """An SMTP server on 127.0.0.1 that the app sends its e-mail to (the letters tests' box)."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
+    )
+    yield mailbox
+    controller.stop()
