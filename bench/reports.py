@@ -526,8 +526,10 @@ GENERATE = [
     ORDER BY booked_on, id
     """,
     """
-    INSERT INTO allocations (entry_id, invoice_id, component, amount_cents)
-    SELECT entry_id, invoice_id, component, amount FROM galloc ORDER BY booked_on, entry_id
+    INSERT INTO allocations (entry_id, client_id, invoice_id, component, amount_cents)
+    SELECT a.entry_id, e.client_id, a.invoice_id, a.component, a.amount
+    FROM galloc a JOIN ledger_entries e ON e.id = a.entry_id
+    ORDER BY a.booked_on, a.entry_id
     """,
     # Arrangements: active (the next instalments still due), completed (a paid case's plan),
     # broken (the second instalment missed; the rest stays open, as check_arrangement leaves it).

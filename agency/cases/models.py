@@ -126,6 +126,8 @@ class Case(db.Model):
             postgresql_where=sa.text("closed_on IS NULL"),
         ),
         sa.Index(None, "status", "next_action_on"),
+        # The reports: one client's cases (open on a day, per status).
+        sa.Index(None, "client_id", postgresql_include=["status", "opened_on", "closed_on"]),
         # The queues walk cases by priority, then next action (agency/cases/priority.py).
         sa.Index(None, "priority_score", "next_action_on", "id"),
         # "My queue" and "Unassigned": one agent's (or nobody's) cases in that order.
@@ -175,6 +177,13 @@ class Invoice(db.Model):
         sa.ForeignKeyConstraint(["case_id", "client_id"], ["cases.id", "cases.client_id"]),
         sa.UniqueConstraint("client_id", "number"),
         sa.Index(None, "debtor_id"),
+        # The reports: one client's invoices by invoice date (sales, receivables).
+        sa.Index(
+            None,
+            "client_id",
+            "invoice_date",
+            postgresql_include=["paid_on", "amount_cents", "case_id"],
+        ),
         sa.Index(None, "case_id"),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         sa.CheckConstraint("due_date >= invoice_date", name="due_not_before_invoice"),

@@ -136,6 +136,7 @@ class Promise(db.Model):
     __table_args__ = (
         sa.ForeignKeyConstraint(["case_id", "client_id"], ["cases.id", "cases.client_id"]),
         sa.Index(None, "case_id"),
+        sa.Index(None, "client_id"),
         # At most one open promise per case.
         sa.Index(
             "uq_promises_open_per_case",
@@ -189,6 +190,7 @@ class Arrangement(db.Model):
     __table_args__ = (
         sa.ForeignKeyConstraint(["case_id", "client_id"], ["cases.id", "cases.client_id"]),
         sa.Index(None, "case_id"),
+        sa.Index(None, "client_id", "status"),
         # At most one running (proposed or active) arrangement per case.
         sa.Index(
             "uq_arrangements_running_per_case",

@@ -88,6 +88,14 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         sa.ForeignKeyConstraint(["case_id", "client_id"], ["cases.id", "cases.client_id"]),
         sa.Index(None, "case_id", "booked_on"),
+        # The reports: one client's entries of a kind up to a day.
+        sa.Index(
+            None,
+            "client_id",
+            "kind",
+            "booked_on",
+            postgresql_include=["amount_cents", "case_id", "invoice_id", "reverses_id"],
+        ),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         # The sign follows the kind; a reversal carries the opposite sign of what it reverses.
         sa.CheckConstraint(
@@ -114,6 +122,8 @@ class Allocation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id", ondelete="CASCADE"))
+    # The entry's client, carried along so that a client's reports read its allocations alone.
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
     component: Mapped[Component] = mapped_column(enum_column(Component, "component"))
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
@@ -123,6 +133,13 @@ class Allocation(db.Model):
     __table_args__ = (
         sa.Index(None, "entry_id"),
         sa.Index(None, "invoice_id"),
+        # The reports: one client's principal (or other component) allocations.
+        sa.Index(
+            None,
+            "client_id",
+            "component",
+            postgresql_include=["entry_id", "invoice_id", "amount_cents"],
+        ),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         sa.CheckConstraint(
             "component <> 'overpayment' OR invoice_id IS NULL", name="overpayment_on_case"

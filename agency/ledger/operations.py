@@ -125,12 +125,22 @@ def _allocate(entry: LedgerEntry, amount: int, items: list[OpenItem]) -> None:
             break
         part = min(item.amount, remaining)
         entry.allocations.append(
-            Allocation(invoice_id=item.invoice_id, component=item.component, amount_cents=part)
+            Allocation(
+                client_id=entry.client_id,
+                invoice_id=item.invoice_id,
+                component=item.component,
+                amount_cents=part,
+            )
         )
         remaining -= part
     if remaining:
         entry.allocations.append(
-            Allocation(invoice_id=None, component=Component.OVERPAYMENT, amount_cents=remaining)
+            Allocation(
+                client_id=entry.client_id,
+                invoice_id=None,
+                component=Component.OVERPAYMENT,
+                amount_cents=remaining,
+            )
         )
 
 
@@ -274,6 +284,7 @@ def reverse_entry(
         for allocation in entry.allocations:
             reversal.allocations.append(
                 Allocation(
+                    client_id=allocation.client_id,
                     invoice_id=allocation.invoice_id,
                     component=allocation.component,
                     amount_cents=-allocation.amount_cents,

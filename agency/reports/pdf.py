@@ -424,6 +424,8 @@ def _sections(pdf: _Report, d: Dashboard, language: str) -> None:
         keep_with=_table_height(min(len(d.term_debtors), 10) + 1),
     )
     if d.term_debtors:
+        # The debtors whose shorter term frees the most; the portal lists (and exports) all.
+        shown = sorted(d.term_debtors, key=lambda t: -t.released_cents)[:TERM_ROWS]
         pdf.grid(
             [_("Debtor"), _("Agreed on"), _("Payment term"), _("Working capital freed")],
             [
@@ -433,11 +435,23 @@ def _sections(pdf: _Report, d: Dashboard, language: str) -> None:
                     _("%(old)s → %(new)s days", old=t.old_days, new=t.new_days),
                     eur(t.released_cents),
                 ]
-                for t in d.term_debtors
+                for t in shown
             ],
             [70, 30, 35, 45],
             total=[_("Total"), "", "", eur(d.term_released_cents)],
         )
+        if len(d.term_debtors) > len(shown):
+            pdf.set_font(FONT, "", 8.5)
+            pdf.multi_cell(
+                0,
+                4.5,
+                _(
+                    "And %(count)s more debtors: the client portal lists them all.",
+                    count=len(d.term_debtors) - len(shown),
+                ),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         if d.term_dso_effect_days is not None:
             pdf.set_font(FONT, "", 8.5)
             pdf.multi_cell(
@@ -453,6 +467,10 @@ def _sections(pdf: _Report, d: Dashboard, language: str) -> None:
     else:
         _nothing(pdf, _("No debtor has accepted a shorter payment term yet."))
     pdf.note(str(DEFINITIONS["terms"]))
+
+
+# At most this many debtors on shorter terms in the PDF (the total covers them all).
+TERM_ROWS = 25
 
 
 def _table_height(rows: int) -> float:
