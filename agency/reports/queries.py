@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from agency.cases.models import Case, CaseStatus, Invoice
+from agency.cases.models import Case, CaseStatus, Debtor, Invoice
 from agency.clients.models import Client
 from agency.contact_log.models import (
     Arrangement,
@@ -237,12 +237,16 @@ def _handed_over(client_id: int | None, as_of: date) -> tuple[int, int]:
 
 def _outstanding(client_id: int | None, as_of: date) -> Amount:
     stmt = _scoped(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0),
-        )
-        .join(Case, Case.id == LedgerEntry.case_id)
-        .where(_open_at(as_of), LedgerEntry.booked_on <= as_of),
-        LedgerEntry.client_id,
+        _scoped(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0),
+            )
+            .join(Case, Case.id == LedgerEntry.case_id)
+            .where(_open_at(as_of), LedgerEntry.booked_on <= as_of),
+            LedgerEntry.client_id,
+            client_id,
+        ),
+        Case.client_id,  # both sides by their client's index
         client_id,
     )
     count = _scoped(sa.select(sa.func.count()).where(_open_at(as_of)), Case.client_id, client_id)
@@ -258,7 +262,7 @@ def _open_invoices(client_id: int | None, as_of: date) -> sa.Subquery:
         .having(sa.func.sum(moves.c.cents) > 0)
         .subquery("open_per_invoice")
     )
-    return (
+    stmt = (
         sa.select(
             Invoice.id.label("invoice_id"),
             Invoice.case_id.label("case_id"),
@@ -268,8 +272,9 @@ def _open_invoices(client_id: int | None, as_of: date) -> sa.Subquery:
         .join(per_invoice, per_invoice.c.invoice_id == Invoice.id)
         .join(Case, Case.id == Invoice.case_id)
         .where(_open_at(as_of))
-        .subquery("open_invoices")
     )
+    stmt = _scoped(_scoped(stmt, Invoice.client_id, client_id), Case.client_id, client_id)
+    return stmt.subquery("open_invoices")
 
 
 def _bucket_of(days_past_due: int) -> str:
@@ -375,14 +380,13 @@ def _receivable_changes(client_id: int | None, as_of: date) -> dict[date, int]:
     # Before its handoff a handed-over invoice was the client's receivable: from its invoice
     # date to the day its principal was booked with us, when the ledger takes over.
     for day, sign in ((Invoice.invoice_date, 1), (LedgerEntry.booked_on, -1)):
+        part = (
+            sa.select(day, sign * LedgerEntry.amount_cents)
+            .join(Invoice, Invoice.id == LedgerEntry.invoice_id)
+            .where(handed)
+        )
         parts.append(
-            _scoped(
-                sa.select(day, sign * LedgerEntry.amount_cents)
-                .join(Invoice, Invoice.id == LedgerEntry.invoice_id)
-                .where(handed),
-                LedgerEntry.client_id,
-                client_id,
-            )
+            _scoped(_scoped(part, LedgerEntry.client_id, client_id), Invoice.client_id, client_id)
         )
     moves = _principal_moves(client_id, as_of)
     parts.append(sa.select(moves.c.day, moves.c.cents))
@@ -531,18 +535,20 @@ def _term_debtors(
     client_id: int | None, as_of: date, window: tuple[date, int] | None
 ) -> list[TermDebtor]:
     """The latest agreement per debtor, with the working capital it should free."""
+    PTA = PaymentTermAgreement
     latest = _scoped(
-        sa.select(sa.func.max(PaymentTermAgreement.id))
-        .where(PaymentTermAgreement.agreed_on <= as_of)
-        .group_by(PaymentTermAgreement.debtor_id),
-        PaymentTermAgreement.client_id,
+        sa.select(sa.func.max(PTA.id)).where(PTA.agreed_on <= as_of).group_by(PTA.debtor_id),
+        PTA.client_id,
         client_id,
     )
-    agreements = db.session.scalars(
-        sa.select(PaymentTermAgreement)
-        .where(PaymentTermAgreement.id.in_(latest))
-        .options(sa.orm.joinedload(PaymentTermAgreement.debtor))
-        .order_by(PaymentTermAgreement.agreed_on.desc(), PaymentTermAgreement.id.desc())
+    # Plain rows, not ORM objects: a large client has thousands of these.
+    agreements = db.session.execute(
+        sa.select(
+            PTA.debtor_id, PTA.case_id, Debtor.name, PTA.old_days, PTA.new_days, PTA.agreed_on
+        )
+        .join(Debtor, Debtor.id == PTA.debtor_id)
+        .where(PTA.id.in_(latest))
+        .order_by(PTA.agreed_on.desc(), PTA.id.desc())
     ).all()
     if not agreements:
         return []
@@ -552,31 +558,35 @@ def _term_debtors(
         end = start + timedelta(days=days)
         sales = dict(
             db.session.execute(
-                sa.select(Invoice.debtor_id, sa.func.sum(Invoice.amount_cents))
-                .where(
-                    Invoice.debtor_id.in_([a.debtor_id for a in agreements]),
-                    Invoice.invoice_date >= start,
-                    Invoice.invoice_date < end,
-                    sa.or_(Invoice.paid_on.is_not(None), Invoice.case_id.is_not(None)),
+                _scoped(
+                    sa.select(Invoice.debtor_id, sa.func.sum(Invoice.amount_cents))
+                    .where(
+                        Invoice.debtor_id.in_(sa.select(PTA.debtor_id).where(PTA.id.in_(latest))),
+                        Invoice.invoice_date >= start,
+                        Invoice.invoice_date < end,
+                        sa.or_(Invoice.paid_on.is_not(None), Invoice.case_id.is_not(None)),
+                    )
+                    .group_by(Invoice.debtor_id),
+                    Invoice.client_id,
+                    client_id,
                 )
-                .group_by(Invoice.debtor_id)
             ).all()
         )
     result = []
-    for a in agreements:
+    for debtor_id, case_id, name, old_days, new_days, agreed_on in agreements:
         daily = (
-            Decimal(_cents(sales.get(a.debtor_id))) / window[1] if window else Decimal(0)
+            Decimal(_cents(sales.get(debtor_id))) / window[1] if window else Decimal(0)
         ).quantize(Decimal("0.01"), ROUND_HALF_UP)
         result.append(
             TermDebtor(
-                debtor_id=a.debtor_id,
-                case_id=a.case_id,
-                name=a.debtor.name,
-                old_days=a.old_days,
-                new_days=a.new_days,
-                agreed_on=a.agreed_on,
+                debtor_id=debtor_id,
+                case_id=case_id,
+                name=name,
+                old_days=old_days,
+                new_days=new_days,
+                agreed_on=agreed_on,
                 daily_sales_cents=daily,
-                released_cents=_round(max(a.old_days - a.new_days, 0) * daily),
+                released_cents=_round(max(old_days - new_days, 0) * daily),
             )
         )
     return result
