@@ -66,7 +66,10 @@ def test_every_debtor_text_is_translated(language):
     missing = sorted(debtor_msgids() - set(translated))
     assert not missing, f"translate into {language}: {missing}"
     with (CATALOGS / language / "LC_MESSAGES/messages.mo").open("rb") as f:
-        compiled = {m.id: m.string for m in read_mo(io.BytesIO(f.read())) if m.id}
+        # Plural messages (lists of forms in a .mo) are no debtor texts.
+        compiled = {
+            m.id: m.string for m in read_mo(io.BytesIO(f.read())) if m.id and isinstance(m.id, str)
+        }
     assert all(compiled.get(i) == translated[i] for i in debtor_msgids()), "make translations"
     # Placeholders survive the translation.
     for msgid in debtor_msgids():
