@@ -14,7 +14,7 @@ from agency.modeling import UTCDateTime, utcnow
 class ReportMailing(db.Model):
     """A client's monthly report, e-mailed to its portal users once.
 
-    The row is inserted before the first e-mail goes out and committed with the last, so the
+    The row is committed before the first e-mail goes out (sent_at set after the last), so the
     unique (client, month) lets one run mail a report and makes any other run skip it.
     """
 

@@ -38,9 +38,10 @@ def mail_monthly_reports(today: str | None = None) -> int:
 
     Returns the number of e-mails sent. A client whose report of that month was mailed (or is
     being mailed by another run) is skipped, and so is a client that had handed nothing over
-    by the month's end. Each client's claim commits with its e-mails: when the SMTP server
-    fails halfway, the job fails, that client's claim is rolled back and a retry mails its
-    report again (the users it reached before the failure get it twice).
+    by the month's end. Each client's claim is committed before its e-mails leave; when the
+    SMTP server fails halfway, the claim is given back and the job fails, so a retry mails the
+    report again (the users it reached before the failure get it twice). A run killed while
+    sending leaves its claim without `sent_at` and nothing is sent again.
     """
     day = date.fromisoformat(today) if today else local_today()
     as_of = day.replace(day=1) - timedelta(days=1)
@@ -121,17 +122,26 @@ def _mail_report(client_id: int, month: date, as_of: date, outbox: Outbox) -> in
         )
     db.session.rollback()  # end the reading transaction; the claim starts a writing one
 
-    # The claim: a run that comes second fails on the unique (client, month) here, before it
-    # has sent anything, whether the first run has committed or is still sending.
+    # The claim is committed before the first e-mail leaves: a run that comes second fails on
+    # the unique (client, month) here and sends nothing, and a crash while sending leaves a
+    # claim without sent_at rather than a second round of e-mails on the next run.
     mailing = ReportMailing(client_id=client_id, month=month, recipients=0)
     db.session.add(mailing)
     try:
-        db.session.flush()
+        db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
         return 0
-    for message in messages:
-        outbox.send(message, client_id=client_id)
+    try:
+        for message in messages:
+            outbox.send(message, client_id=client_id)
+    except Exception:
+        # The SMTP server refused: give the claim back so that the job's retry mails the report
+        # (users reached before the failure get it twice), and fail the job.
+        db.session.rollback()
+        db.session.delete(db.session.get(ReportMailing, mailing.id))
+        db.session.commit()
+        raise
     mailing.recipients = len(messages)
     mailing.sent_at = utcnow()
     db.session.commit()

@@ -154,3 +154,27 @@ def test_a_user_whose_language_the_portal_lacks_reads_the_clients(
     [mail] = smtp_server.received
     assert "August 2025" in mail["Subject"]
     assert "Handed over" in pdf_text(mail) and "€800.00" in pdf_text(mail)
+
+
+def test_a_refusing_smtp_server_gives_the_claim_back_for_the_retry(
+    db, portal, smtp_server, monkeypatch
+):
+    from agency.letters.mail import Outbox
+
+    real_send = Outbox.send
+    calls = []
+
+    def refuse_the_second(self, message, **kwargs):
+        calls.append(str(message["To"]))
+        if len(calls) == 2:
+            raise ConnectionError("the SMTP server went away")
+        return real_send(self, message, **kwargs)
+
+    monkeypatch.setattr(Outbox, "send", refuse_the_second)
+    with pytest.raises(ConnectionError):
+        mail_monthly_reports("2025-09-02")
+    # The client whose mailing failed has no claim left; nothing was sent twice so far.
+    assert mailings(db) == []
+    monkeypatch.setattr(Outbox, "send", real_send)
+    assert mail_monthly_reports("2025-09-02") == 3
+    assert len(mailings(db)) == 2 and all(m[3] for m in mailings(db))
