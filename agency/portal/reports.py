@@ -19,8 +19,7 @@ from agency.reports.tables import TABLES, case_list_table, dashboard_table
 
 @bp.route("/reports/chart/<name>.png")
 def report_chart(name: str):
-    dashboard = queries.dashboard(current_user.client_id, today())
-    return responses.chart_response(dashboard, name)
+    return responses.chart_response(current_user.client_id, name)
 
 
 @bp.route("/reports/<table>.<fmt>")

@@ -102,6 +102,36 @@ class Dashboard:
     term_dso_effect_days: Decimal | None = None  # days of DSO the shorter terms should save
     term_released_cents: int = 0
 
+    @classmethod
+    def empty(cls, client_id: int | None, as_of: date) -> Dashboard:
+        """A dashboard with nothing in it, to fill in part (queries.chart_dashboard)."""
+        nothing = Amount(0, 0)
+        return cls(
+            client_id=client_id,
+            as_of=as_of,
+            handed_over=nothing,
+            cases_handed_over=0,
+            collected_agency=nothing,
+            collected_direct=nothing,
+            collected_principal_cents=0,
+            credited_cents=0,
+            outstanding=nothing,
+            outstanding_principal_cents=0,
+            recovery_rate=None,
+            aging=[],
+            daily_sales_cents=None,
+            dso_before=None,
+            dso_now=None,
+            working_capital_released_cents=0,
+            dso_trend=[],
+            cash_per_month=[],
+            by_status={},
+            promises_kept=nothing,
+            promises_broken=nothing,
+            promises_open=nothing,
+            inflow=[],
+        )
+
     @property
     def collected(self) -> Amount:
         return Amount(

@@ -12,7 +12,7 @@ the page and in the PDF.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -599,12 +599,67 @@ def trend_days(as_of: date) -> list[date]:
     return [*days, as_of]
 
 
+@dataclass(frozen=True)
+class _Dso:
+    window: tuple[date, int] | None  # the sales window: first day and number of days
+    daily_sales: Decimal | None
+    before: Decimal | None
+    now: Decimal | None
+    released_cents: int
+    trend: list[DsoPoint]
+
+
+def _dso_figures(client_id: int | None, as_of: date) -> _Dso:
+    """Invoicing per day, DSO on the first handoff's day and now, and the monthly trend."""
+    days = trend_days(as_of)
+    handoff_on = first_handoff_on(client_id)
+    if handoff_on is None or handoff_on > as_of:
+        return _Dso(None, None, None, None, 0, [DsoPoint(day, None) for day in days])
+    window = _sales_window(client_id, handoff_on)
+    start, n_days = window
+    sales = _cents(db.session.scalar(_sales_stmt(client_id, start, handoff_on)))
+    daily_sales = (Decimal(sales) / n_days).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    receivables = _receivables_on(_receivable_changes(client_id, as_of), [*days, handoff_on])
+    return _Dso(
+        window=window,
+        daily_sales=daily_sales,
+        before=_dso(receivables[handoff_on], daily_sales),
+        now=_dso(receivables[as_of], daily_sales),
+        released_cents=receivables[handoff_on] - receivables[as_of] if daily_sales else 0,
+        trend=[DsoPoint(day, _dso(receivables[day], daily_sales)) for day in days],
+    )
+
+
+def _no_jit() -> None:
+    """Planning these aggregates is quick; PostgreSQL's JIT would spend more time compiling
+    them (about 150 ms at a million invoices) than running them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+
+
+def chart_dashboard(client_id: int | None, name: str, as_of: date) -> Dashboard:
+    """A dashboard holding only what chart `name` draws (charts.CHARTS); the rest is empty.
+
+    A page shows four charts, each its own request: each computes its own part rather than
+    the whole dashboard again.
+    """
+    _no_jit()
+    empty = Dashboard.empty(client_id, as_of)
+    if name == "cash":
+        return replace(empty, cash_per_month=_cash_per_month(client_id, as_of))
+    if name == "aging":
+        return replace(empty, aging=_aging(client_id, as_of))
+    if name == "dso":
+        dso = _dso_figures(client_id, as_of)
+        return replace(empty, dso_before=dso.before, dso_now=dso.now, dso_trend=dso.trend)
+    if name == "inflow":
+        return replace(empty, inflow=_inflow(client_id, as_of))
+    raise KeyError(name)
+
+
 def dashboard(client_id: int | None, as_of: date) -> Dashboard:
     """Compute every figure of the dashboard for one client (or all clients) as of a day."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Planning these aggregates is quick; PostgreSQL's JIT would spend more time compiling
-        # them (about 150 ms at a million invoices) than running them.
-        db.session.execute(sa.text("SET LOCAL jit = off"))
+    _no_jit()
     totals = _entry_totals(client_id, as_of)
     allocated = _principal_allocated(client_id, as_of)
     invoices_handed, cases_handed = _handed_over(client_id, as_of)
@@ -615,25 +670,8 @@ def dashboard(client_id: int | None, as_of: date) -> Dashboard:
     credited = allocated.get(EntryKind.CREDIT_NOTE, 0) + allocated.get(EntryKind.ADJUSTMENT, 0)
     net_claim = handed_cents - credited
     aging = _aging(client_id, as_of)
-
-    handoff_on = first_handoff_on(client_id)
-    window = daily_sales = None
-    dso_before = dso_now = None
-    released = 0
-    trend: list[DsoPoint] = []
-    days = trend_days(as_of)
-    if handoff_on is not None and handoff_on <= as_of:
-        window = _sales_window(client_id, handoff_on)
-        start, n_days = window
-        sales = _cents(db.session.scalar(_sales_stmt(client_id, start, handoff_on)))
-        daily_sales = (Decimal(sales) / n_days).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        receivables = _receivables_on(_receivable_changes(client_id, as_of), [*days, handoff_on])
-        dso_before = _dso(receivables[handoff_on], daily_sales)
-        dso_now = _dso(receivables[as_of], daily_sales)
-        released = receivables[handoff_on] - receivables[as_of] if daily_sales else 0
-        trend = [DsoPoint(day, _dso(receivables[day], daily_sales)) for day in days]
-    else:
-        trend = [DsoPoint(day, None) for day in days]
+    dso = _dso_figures(client_id, as_of)
+    window, daily_sales = dso.window, dso.daily_sales
 
     terms = _term_debtors(client_id, as_of, window)
     term_released = sum(t.released_cents for t in terms)
@@ -658,10 +696,10 @@ def dashboard(client_id: int | None, as_of: date) -> Dashboard:
         ),
         aging=aging,
         daily_sales_cents=daily_sales,
-        dso_before=dso_before,
-        dso_now=dso_now,
-        working_capital_released_cents=released,
-        dso_trend=trend,
+        dso_before=dso.before,
+        dso_now=dso.now,
+        working_capital_released_cents=dso.released_cents,
+        dso_trend=dso.trend,
         cash_per_month=_cash_per_month(client_id, as_of),
         by_status=_by_status(client_id, as_of),
         promises_kept=promises["kept"],

@@ -10,7 +10,6 @@ from flask_babel import get_locale
 
 from agency.exports import csv_response, xlsx_response
 from agency.reports import queries
-from agency.reports.figures import Dashboard
 from agency.reports.tables import Table, csv_cell
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -32,13 +31,15 @@ def table_response(table: Table, fmt: str, filename: str) -> Response:
     abort(404)
 
 
-def chart_response(dashboard: Dashboard, name: str) -> Response:
-    """A chart as PNG; 404 for a name that is no chart."""
+def chart_response(client_id: int | None, name: str) -> Response:
+    """A chart of today's figures as PNG; 404 for a name that is no chart."""
+    from agency.modeling import today
     from agency.reports import charts
 
     if name not in charts.CHARTS:
         abort(404)
-    png = charts.render(name, dashboard, language=language())
+    figures = queries.chart_dashboard(client_id, name, today())
+    png = charts.render(name, figures, language=language())
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

@@ -69,7 +69,7 @@ def index():
 @roles_required(*SUPERVISORS)
 def report_chart(name: str):
     client = _client()
-    return responses.chart_response(queries.dashboard(client.id if client else None, today()), name)
+    return responses.chart_response(client.id if client else None, name)
 
 
 @bp.route("/<table>.<fmt>")

@@ -138,3 +138,15 @@ def test_drill_down_lists_the_cases_behind_each_figure(book):
     d = dashboard(book["a"].id, AS_OF)
     for bucket in d.aging:
         assert len(cases(f"aging_{bucket.key}")) == bucket.cases
+
+
+def test_a_chart_computes_only_its_own_part_and_the_same_figures(book):
+    full = dashboard(book["a"].id, AS_OF)
+    assert queries.chart_dashboard(book["a"].id, "cash", AS_OF).cash_per_month == (
+        full.cash_per_month
+    )
+    assert queries.chart_dashboard(book["a"].id, "aging", AS_OF).aging == full.aging
+    dso = queries.chart_dashboard(book["a"].id, "dso", AS_OF)
+    assert (dso.dso_before, dso.dso_trend) == (full.dso_before, full.dso_trend)
+    inflow = queries.chart_dashboard(book["a"].id, "inflow", AS_OF)
+    assert inflow.inflow == full.inflow and inflow.aging == [] and inflow.handed_over.cents == 0
