@@ -354,13 +354,28 @@ def _receivable_changes(client_id: int | None, as_of: date) -> dict[date, int]:
     """How the receivables we know of changed, per day, up to `as_of`.
 
     A paid-history invoice is receivable from its invoice date to its paid date. A handed-over
-    invoice is receivable, for what was handed over, from its invoice date; from the day its
-    principal was booked with us, the ledger's open principal takes over.
+    invoice is receivable from its invoice date for the principal handed over; from then on
+    the ledger says how much of it is left: what was allocated to its principal (payments,
+    credit notes, write-offs) is no longer receivable from the day it was booked, and a
+    reversal or an upward adjustment of the principal changes it on its day. (The principal's
+    own booking adds nothing here: the invoice was receivable already, the client's before
+    the handoff and ours after.)
     """
     history = Invoice.paid_on.is_not(None)
-    handed = sa.and_(
-        LedgerEntry.kind == EntryKind.PRINCIPAL,
-        LedgerEntry.reverses_id.is_(None),
+    handed = (
+        sa.select(Invoice.invoice_date, LedgerEntry.amount_cents)
+        .join(Invoice, Invoice.id == LedgerEntry.invoice_id)
+        .where(
+            LedgerEntry.kind == EntryKind.PRINCIPAL,
+            LedgerEntry.reverses_id.is_(None),
+            LedgerEntry.booked_on <= as_of,
+        )
+    )
+    corrections = sa.select(LedgerEntry.booked_on, LedgerEntry.amount_cents).where(
+        sa.or_(
+            sa.and_(LedgerEntry.kind == EntryKind.PRINCIPAL, LedgerEntry.reverses_id.is_not(None)),
+            sa.and_(LedgerEntry.kind == EntryKind.ADJUSTMENT, LedgerEntry.amount_cents > 0),
+        ),
         LedgerEntry.booked_on <= as_of,
     )
     parts = [
@@ -376,20 +391,10 @@ def _receivable_changes(client_id: int | None, as_of: date) -> dict[date, int]:
             Invoice.client_id,
             client_id,
         ),
+        _scoped(_scoped(handed, LedgerEntry.client_id, client_id), Invoice.client_id, client_id),
+        _scoped(corrections, LedgerEntry.client_id, client_id),
+        _principal_allocations(client_id, as_of, LedgerEntry.booked_on, -Allocation.amount_cents),
     ]
-    # Before its handoff a handed-over invoice was the client's receivable: from its invoice
-    # date to the day its principal was booked with us, when the ledger takes over.
-    for day, sign in ((Invoice.invoice_date, 1), (LedgerEntry.booked_on, -1)):
-        part = (
-            sa.select(day, sign * LedgerEntry.amount_cents)
-            .join(Invoice, Invoice.id == LedgerEntry.invoice_id)
-            .where(handed)
-        )
-        parts.append(
-            _scoped(_scoped(part, LedgerEntry.client_id, client_id), Invoice.client_id, client_id)
-        )
-    moves = _principal_moves(client_id, as_of)
-    parts.append(sa.select(moves.c.day, moves.c.cents))
     events = sa.union_all(*parts).subquery("receivable_events")
     rows = db.session.execute(
         sa.select(events.c.day, sa.func.sum(events.c.cents))

@@ -57,6 +57,35 @@ def test_dso_before_and_after_handoff(book):
     assert trend[date(2026, 4, 30)] == Decimal("102.1")  # principal 3,900 - 1,000 paid: 290,000
 
 
+def test_receivables_follow_adjustments_and_reversals_of_principal(book, db):
+    from agency.cases.models import Invoice
+    from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
+    from agency.ledger.operations import book_adjustment, reverse_entry
+
+    case2 = book["case2"]
+    i2, i3 = (
+        db.session.scalar(db.select(Invoice).filter_by(client_id=book["a"].id, number=number))
+        for number in ("I2", "I3")
+    )
+    # I3 goes up by EUR 50 on 10-6-2026 (a price correction the client reported) ...
+    book_adjustment(case2, i3, 50_00, booked_on=date(2026, 6, 10), source=EntrySource.CLIENT)
+    # ... and I2 turns out never to have been ours to collect: its principal is reversed on
+    # 20-6-2026, after the EUR 60 of it the client was paid directly.
+    principal = db.session.scalar(
+        db.select(LedgerEntry).filter_by(invoice_id=i2.id, kind=EntryKind.PRINCIPAL)
+    )
+    reverse_entry(principal, booked_on=date(2026, 6, 20), reason="handed over by mistake")
+    db.session.commit()
+    d = dashboard(book["a"].id, AS_OF)
+    trend = {p.day: p.days for p in d.dso_trend}
+    # Before: unchanged (1-3-2026: 390,000; 31-5: 290,000 - 6,000 of I2 = 284,000).
+    assert d.dso_before == Decimal("137.3")
+    assert trend[date(2026, 5, 31)] == Decimal("100.0")
+    # Now: 284,000 + 5,000 (I3 up) - 50,000 (I2's principal reversed) = 239,000.
+    assert d.dso_now == Decimal("84.2")  # 239,000 / 2,839.51 = 84.17...
+    assert d.working_capital_released_cents == 1510_00  # 390,000 - 239,000
+
+
 def test_cash_promises_and_status(book):
     d = dashboard(book["a"].id, AS_OF)
     cash = {m.month: (m.agency_cents, m.direct_cents) for m in d.cash_per_month}
