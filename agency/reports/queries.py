@@ -277,36 +277,31 @@ def _open_invoices(client_id: int | None, as_of: date) -> sa.Subquery:
     return stmt.subquery("open_invoices")
 
 
-def _bucket_of(days_past_due: int) -> str:
-    """The aging bucket of an invoice so many days past due (not yet due: the first)."""
-    for key, _low, high in AGING_BUCKETS:
-        if high is None or days_past_due <= high:
-            return key
-    raise AssertionError("the last bucket has no upper bound")
+def _bucket(due_date, as_of: date):
+    """The aging bucket of an invoice by its due date, as SQL: days past due on `as_of`, compared
+    as dates (an invoice not yet due falls in the first bucket)."""
+    whens = [
+        (due_date >= as_of - timedelta(days=high), key)
+        for key, _low, high in AGING_BUCKETS
+        if high is not None
+    ]
+    return sa.case(*whens, else_=AGING_BUCKETS[-1][0])
 
 
 def _aging(client_id: int | None, as_of: date) -> list[AgingBucket]:
-    """Open principal per aging bucket; grouped by due date in SQL, bucketed here."""
+    """Open principal, invoices and cases per aging bucket."""
     open_invoices = _open_invoices(client_id, as_of)
+    bucket = _bucket(open_invoices.c.due_date, as_of).label("bucket")
     rows = db.session.execute(
         sa.select(
-            open_invoices.c.due_date,
-            open_invoices.c.case_id,
+            bucket,
             sa.func.sum(open_invoices.c.open_cents),
             sa.func.count(),
-        ).group_by(open_invoices.c.due_date, open_invoices.c.case_id)
+            sa.func.count(sa.distinct(open_invoices.c.case_id)),
+        ).group_by(bucket)
     )
-    cents: dict[str, int] = defaultdict(int)
-    invoices: dict[str, int] = defaultdict(int)
-    cases: dict[str, set[int]] = defaultdict(set)
-    for due_date, case_id, total, n in rows:
-        key = _bucket_of((as_of - due_date).days)
-        cents[key] += _cents(total)
-        invoices[key] += int(n)
-        cases[key].add(case_id)
-    return [
-        AgingBucket(key, cents[key], invoices[key], len(cases[key])) for key, _, _ in AGING_BUCKETS
-    ]
+    found = {key: (_cents(total), int(n), int(cases)) for key, total, n, cases in rows}
+    return [AgingBucket(key, *found.get(key, (0, 0, 0))) for key, _, _ in AGING_BUCKETS]
 
 
 def first_handoff_on(client_id: int | None) -> date | None:
