@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
@@ -32,10 +33,16 @@ def long_date(value: date | str, language: str) -> str:
     return format_date(value, format="long", locale=language)
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    # A run of letters uses a handful of texts; compiling one costs more than rendering it.
+    return _env.from_string(source)
+
+
 def render_text(source: str, variables: dict[str, Any]) -> str:
     """Render template text with the letter's variables; raise TemplateInvalid on errors."""
     try:
-        return _env.from_string(source).render(**variables)
+        return _compiled(source).render(**variables)
     except TemplateError as exc:
         raise TemplateInvalid(str(exc)) from exc
 
