@@ -11,12 +11,16 @@ the page and in the PDF.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from agency.cases.models import Case, CaseStatus, Debtor, Invoice
@@ -42,6 +46,8 @@ from agency.reports.figures import (
     MonthCash,
     TermDebtor,
 )
+
+_T = TypeVar("_T")
 
 # The payment history used for average daily sales: at most this many days before the first
 # handoff.
@@ -292,14 +298,14 @@ def _aging(client_id: int | None, as_of: date) -> list[AgingBucket]:
     """Open principal, invoices and cases per aging bucket."""
     open_invoices = _open_invoices(client_id, as_of)
     bucket = _bucket(open_invoices.c.due_date, as_of).label("bucket")
-    rows = db.session.execute(
-        sa.select(
-            bucket,
-            sa.func.sum(open_invoices.c.open_cents),
-            sa.func.count(),
-            sa.func.count(sa.distinct(open_invoices.c.case_id)),
-        ).group_by(bucket)
-    )
+    stmt = sa.select(
+        bucket,
+        sa.func.sum(open_invoices.c.open_cents),
+        sa.func.count(),
+        sa.func.count(sa.distinct(open_invoices.c.case_id)),
+    ).group_by(bucket)
+    with _hash_joins():
+        rows = db.session.execute(stmt).all()
     found = {key: (_cents(total), int(n), int(cases)) for key, total, n, cases in rows}
     return [AgingBucket(key, *found.get(key, (0, 0, 0))) for key, _, _ in AGING_BUCKETS]
 
@@ -637,6 +643,59 @@ def _no_jit() -> None:
         db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
+class _hash_joins:
+    """Join the open invoices to their invoices and cases by hashing (PostgreSQL).
+
+    PostgreSQL cannot estimate how many invoices a grouping over a union of ledger entries
+    and allocations leaves (it assumes 200 where a large client has tens of thousands), so it
+    would look each one up in the invoices and the cases by index, one at a time: half as
+    fast as reading the client's invoices and open cases once. For this statement only.
+    """
+
+    def __enter__(self) -> None:
+        self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        if self.postgres:
+            db.session.execute(sa.text("SET LOCAL enable_nestloop = off"))
+
+    def __exit__(self, *exc) -> None:
+        if self.postgres:
+            db.session.execute(sa.text("SET LOCAL enable_nestloop = on"))
+
+
+def _alongside(work: Callable[[], _T]) -> Callable[[], _T]:
+    """Start `work` on a database connection of its own; return a function that waits for it.
+
+    On PostgreSQL the two halves of the dashboard run at once, each on a core of the server.
+    Both read committed data, as each statement of the dashboard always has. Elsewhere (SQLite)
+    the work runs when its result is asked for, in this session.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return work
+    app = current_app._get_current_object()
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        with app.app_context():  # its own session, removed when the context ends
+            try:
+                _no_jit()
+                outcome["result"] = work()
+            except BaseException as exc:  # handed to the caller
+                outcome["error"] = exc
+            finally:
+                db.session.rollback()
+
+    thread = threading.Thread(target=run, name="dashboard-part", daemon=True)
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["result"]  # type: ignore[return-value]
+
+    return result
+
+
 def chart_dashboard(client_id: int | None, name: str, as_of: date) -> Dashboard:
     """A dashboard holding only what chart `name` draws (charts.CHARTS); the rest is empty.
 
@@ -657,25 +716,49 @@ def chart_dashboard(client_id: int | None, name: str, as_of: date) -> Dashboard:
     raise KeyError(name)
 
 
+def _first_half(client_id: int | None, as_of: date) -> tuple:
+    return (
+        _entry_totals(client_id, as_of),
+        _principal_allocated(client_id, as_of),
+        _handed_over(client_id, as_of),
+        _aging(client_id, as_of),
+        _outstanding(client_id, as_of),
+    )
+
+
 def dashboard(client_id: int | None, as_of: date) -> Dashboard:
-    """Compute every figure of the dashboard for one client (or all clients) as of a day."""
+    """Compute every figure of the dashboard for one client (or all clients) as of a day.
+
+    The DSO, the shorter terms, the promises, the inflow, the statuses and the cash per month
+    are computed alongside the rest (`_alongside`).
+    """
+
+    def second_half() -> tuple:
+        dso = _dso_figures(client_id, as_of)
+        return (
+            dso,
+            _term_debtors(client_id, as_of, dso.window),
+            _promises(client_id, as_of),
+            _inflow(client_id, as_of),
+            _by_status(client_id, as_of),
+            _cash_per_month(client_id, as_of),
+        )
+
     _no_jit()
-    totals = _entry_totals(client_id, as_of)
-    allocated = _principal_allocated(client_id, as_of)
-    invoices_handed, cases_handed = _handed_over(client_id, as_of)
+    waiting = _alongside(second_half)
+    try:
+        first_half = _first_half(client_id, as_of)
+    finally:
+        dso, terms, promises, inflow, by_status, cash_per_month = waiting()
+    totals, allocated, (invoices_handed, cases_handed), aging, outstanding = first_half
     handed_cents = totals.get(EntryKind.PRINCIPAL, (0, 0))[0]
     collected_principal = allocated.get(EntryKind.PAYMENT, 0) + allocated.get(
         EntryKind.DIRECT_PAYMENT, 0
     )
     credited = allocated.get(EntryKind.CREDIT_NOTE, 0) + allocated.get(EntryKind.ADJUSTMENT, 0)
     net_claim = handed_cents - credited
-    aging = _aging(client_id, as_of)
-    dso = _dso_figures(client_id, as_of)
-    window, daily_sales = dso.window, dso.daily_sales
-
-    terms = _term_debtors(client_id, as_of, window)
+    daily_sales = dso.daily_sales
     term_released = sum(t.released_cents for t in terms)
-    promises = _promises(client_id, as_of)
     payment = totals.get(EntryKind.PAYMENT, (0, 0))
     direct = totals.get(EntryKind.DIRECT_PAYMENT, (0, 0))
     return Dashboard(
@@ -687,7 +770,7 @@ def dashboard(client_id: int | None, as_of: date) -> Dashboard:
         collected_direct=Amount(-direct[0], direct[1]),
         collected_principal_cents=collected_principal,
         credited_cents=credited,
-        outstanding=_outstanding(client_id, as_of),
+        outstanding=outstanding,
         outstanding_principal_cents=sum(b.cents for b in aging),
         recovery_rate=(
             (Decimal(collected_principal) / net_claim).quantize(Decimal("0.0001"))
@@ -700,12 +783,12 @@ def dashboard(client_id: int | None, as_of: date) -> Dashboard:
         dso_now=dso.now,
         working_capital_released_cents=dso.released_cents,
         dso_trend=dso.trend,
-        cash_per_month=_cash_per_month(client_id, as_of),
-        by_status=_by_status(client_id, as_of),
+        cash_per_month=cash_per_month,
+        by_status=by_status,
         promises_kept=promises["kept"],
         promises_broken=promises["broken"],
         promises_open=promises["open"],
-        inflow=_inflow(client_id, as_of),
+        inflow=inflow,
         term_debtors=terms,
         term_dso_effect_days=(
             (Decimal(term_released) / daily_sales).quantize(Decimal("0.1"), ROUND_HALF_UP)
