@@ -133,8 +133,9 @@ def payments_per_s(emit) -> None:
                         ).scalar_one()
                         conn.execute(
                             sa.text(
-                                "INSERT INTO allocations (entry_id, component, amount_cents) "
-                                "VALUES (:e, 'principal', 2500)"
+                                "INSERT INTO allocations (entry_id, client_id, kind, booked_on, "
+                                "component, amount_cents) "
+                                "VALUES (:e, 1, 'payment', '2025-04-02', 'principal', 2500)"
                             ),
                             [{"e": entry_id}],
                         )

@@ -526,8 +526,9 @@ GENERATE = [
     ORDER BY booked_on, id
     """,
     """
-    INSERT INTO allocations (entry_id, client_id, invoice_id, component, amount_cents)
-    SELECT a.entry_id, e.client_id, a.invoice_id, a.component, a.amount
+    INSERT INTO allocations (entry_id, client_id, kind, booked_on, invoice_id, component,
+        amount_cents)
+    SELECT a.entry_id, e.client_id, e.kind, e.booked_on, a.invoice_id, a.component, a.amount
     FROM galloc a JOIN ledger_entries e ON e.id = a.entry_id
     ORDER BY a.booked_on, a.entry_id
     """,

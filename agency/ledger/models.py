@@ -122,8 +122,11 @@ class Allocation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id", ondelete="CASCADE"))
-    # The entry's client, carried along so that a client's reports read its allocations alone.
+    # The entry's client, kind and day, carried along (entries never change) so that a
+    # client's reports read its allocations alone, without joining every one to its entry.
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind, "entry_kind"))
+    booked_on: Mapped[date] = mapped_column(sa.Date)
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
     component: Mapped[Component] = mapped_column(enum_column(Component, "component"))
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
@@ -133,12 +136,13 @@ class Allocation(db.Model):
     __table_args__ = (
         sa.Index(None, "entry_id"),
         sa.Index(None, "invoice_id"),
-        # The reports: one client's principal (or other component) allocations.
+        # The reports: one client's principal (or other component) allocations up to a day.
         sa.Index(
             None,
             "client_id",
             "component",
-            postgresql_include=["entry_id", "invoice_id", "amount_cents"],
+            "booked_on",
+            postgresql_include=["kind", "invoice_id", "amount_cents", "entry_id"],
         ),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         sa.CheckConstraint(

@@ -127,6 +127,8 @@ def _allocate(entry: LedgerEntry, amount: int, items: list[OpenItem]) -> None:
         entry.allocations.append(
             Allocation(
                 client_id=entry.client_id,
+                kind=entry.kind,
+                booked_on=entry.booked_on,
                 invoice_id=item.invoice_id,
                 component=item.component,
                 amount_cents=part,
@@ -137,6 +139,8 @@ def _allocate(entry: LedgerEntry, amount: int, items: list[OpenItem]) -> None:
         entry.allocations.append(
             Allocation(
                 client_id=entry.client_id,
+                kind=entry.kind,
+                booked_on=entry.booked_on,
                 invoice_id=None,
                 component=Component.OVERPAYMENT,
                 amount_cents=remaining,
@@ -285,6 +289,8 @@ def reverse_entry(
             reversal.allocations.append(
                 Allocation(
                     client_id=allocation.client_id,
+                    kind=reversal.kind,
+                    booked_on=reversal.booked_on,
                     invoice_id=allocation.invoice_id,
                     component=allocation.component,
                     amount_cents=-allocation.amount_cents,

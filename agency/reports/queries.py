@@ -151,11 +151,10 @@ def _principal_charge():
 
 
 def _principal_moves(client_id: int | None, as_of: date) -> sa.Subquery:
-    """Every change to an invoice's principal up to `as_of`: (invoice_id, case_id, day, cents)."""
+    """Every change to an invoice's principal up to `as_of`: (invoice_id, day, cents)."""
     charges = _scoped(
         sa.select(
             LedgerEntry.invoice_id.label("invoice_id"),
-            LedgerEntry.case_id.label("case_id"),
             LedgerEntry.booked_on.label("day"),
             LedgerEntry.amount_cents.label("cents"),
         ).where(_principal_charge(), LedgerEntry.booked_on <= as_of),
@@ -163,12 +162,7 @@ def _principal_moves(client_id: int | None, as_of: date) -> sa.Subquery:
         client_id,
     )
     allocated = _principal_allocations(
-        client_id,
-        as_of,
-        Allocation.invoice_id,
-        LedgerEntry.case_id,
-        LedgerEntry.booked_on,
-        -Allocation.amount_cents,
+        client_id, as_of, Allocation.invoice_id, Allocation.booked_on, -Allocation.amount_cents
     )
     return sa.union_all(charges, allocated).subquery("principal_moves")
 
@@ -180,20 +174,15 @@ _ALLOCATED_KINDS = [*REDUCING_KINDS, EntryKind.ADJUSTMENT]
 def _principal_allocations(client_id: int | None, as_of: date, *columns) -> sa.Select:
     """Select `columns` of the principal allocations booked up to `as_of`.
 
-    Both sides are narrowed to the client (allocations carry their entry's client), so that
-    each is read from its client's index rather than joined over every client's rows.
+    Allocations carry their entry's client, kind and day, so this reads the client's rows of
+    one index without joining each to its entry.
     """
-    stmt = (
-        sa.select(*columns)
-        .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
-        .where(
-            Allocation.component == Component.PRINCIPAL,
-            LedgerEntry.kind.in_(_ALLOCATED_KINDS),
-            LedgerEntry.booked_on <= as_of,
-        )
+    stmt = sa.select(*columns).where(
+        Allocation.component == Component.PRINCIPAL,
+        Allocation.kind.in_(_ALLOCATED_KINDS),
+        Allocation.booked_on <= as_of,
     )
-    stmt = _scoped(stmt, Allocation.client_id, client_id)
-    return _scoped(stmt, LedgerEntry.client_id, client_id)
+    return _scoped(stmt, Allocation.client_id, client_id)
 
 
 # --- the figures ---------------------------------------------------------------------------
@@ -218,8 +207,8 @@ def _entry_totals(client_id: int | None, as_of: date) -> dict[EntryKind, tuple[i
 def _principal_allocated(client_id: int | None, as_of: date) -> dict[EntryKind, int]:
     """Principal settled per kind of reducing entry, up to `as_of`."""
     stmt = _principal_allocations(
-        client_id, as_of, LedgerEntry.kind, sa.func.sum(Allocation.amount_cents)
-    ).group_by(LedgerEntry.kind)
+        client_id, as_of, Allocation.kind, sa.func.sum(Allocation.amount_cents)
+    ).group_by(Allocation.kind)
     return {kind: _cents(total) for kind, total in db.session.execute(stmt)}
 
 
@@ -394,7 +383,7 @@ def _receivable_changes(client_id: int | None, as_of: date) -> dict[date, int]:
         ),
         _scoped(_scoped(handed, LedgerEntry.client_id, client_id), Invoice.client_id, client_id),
         _scoped(corrections, LedgerEntry.client_id, client_id),
-        _principal_allocations(client_id, as_of, LedgerEntry.booked_on, -Allocation.amount_cents),
+        _principal_allocations(client_id, as_of, Allocation.booked_on, -Allocation.amount_cents),
     ]
     events = sa.union_all(*parts).subquery("receivable_events")
     rows = db.session.execute(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agency.cases.models import CaseStatus
 from agency.errors import LedgerError
-from agency.ledger.models import Component, EntryKind, EntrySource, LedgerEntry
+from agency.ledger.models import Allocation, Component, EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_adjustment, book_charge, book_reduction, reverse_entry
 from agency.ledger.queries import case_balance, invoice_open_principal, ledger_total
 
@@ -214,3 +214,31 @@ def test_allocations_add_up_and_the_ledger_agrees_with_the_balance(make_case, db
     assert balance.total == ledger_total(case.id)
     assert min(balance.principal, balance.cost, balance.interest, balance.overpaid) >= 0
     assert (case.status is CaseStatus.PAID) == (balance.total <= 0)
+
+
+def test_every_allocation_carries_its_entrys_client_kind_and_day(make_case, db):
+    case = make_case(300_00, 200_00, due_dates=[JAN, FEB])
+    old, new = case.invoices
+    book_charge(case, EntryKind.COST, 40_00, booked_on=DAY, source=EntrySource.DUNNING)
+    payment = pay(case, 150_00)
+    book_adjustment(case, new, -20_00, booked_on=date(2025, 4, 3), source=EntrySource.CLIENT)
+    raised = book_adjustment(case, old, 30_00, booked_on=date(2025, 4, 4), source=EntrySource.AGENT)
+    reverse_entry(payment, booked_on=date(2025, 4, 8), reason="bounced")
+    reverse_entry(raised, booked_on=date(2025, 4, 9), reason="typo")
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(Allocation, LedgerEntry).join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+    ).all()
+    # The payment (cost, principal), the adjustment down, and both reversals.
+    assert {entry.booked_on for _, entry in rows} == {
+        DAY,
+        date(2025, 4, 3),
+        date(2025, 4, 8),
+        date(2025, 4, 9),
+    }
+    for allocation, entry in rows:
+        assert (allocation.client_id, allocation.kind, allocation.booked_on) == (
+            entry.client_id,
+            entry.kind,
+            entry.booked_on,
+        )
