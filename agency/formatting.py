@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale
@@ -26,7 +26,7 @@ from agency.cases.models import CaseStatus
 from agency.clients.models import HandoffStatus
 from agency.ledger.models import EntryKind, EntrySource
 from agency.modeling import AGENCY_TZ
-from agency.money import format_eur
+from agency.money import format_eur, round_cents
 
 STATUS_LABELS = {
     CaseStatus.NEW: _l("New"),
@@ -133,11 +133,6 @@ def minutes(seconds: int) -> str:
 def decimal1(value: Decimal) -> str:
     """Format a number with at most one decimal, in the page's language."""
     return format_decimal(value, format="#,##0.#", locale=_locale())
-
-
-def round_cents(value: Decimal) -> int:
-    """Round a fraction of cents (an average) to whole cents for display."""
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def month_name(value: date) -> str:

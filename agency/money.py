@@ -58,6 +58,12 @@ def to_cents(amount: Decimal | int) -> int:
         return int((amount * 100).quantize(Decimal(1), rounding=ROUNDING))
 
 
+def round_cents(cents: Decimal | int) -> int:
+    """Round an amount in cents with a fraction (a percentage, an average) half-up to whole
+    cents."""
+    return int(Decimal(cents).quantize(Decimal(1), rounding=ROUNDING))
+
+
 def from_cents(cents: int) -> Decimal:
     """Convert integer cents to an amount of euros with two decimals."""
     return Decimal(int(cents)).scaleb(-2)

@@ -233,3 +233,14 @@ def test_parse_eur_reads_what_format_eur_writes(cents: int, locale: str) -> None
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_cents_round_trip_through_decimal(cents: int) -> None:
     assert to_cents(from_cents(cents)) == cents
+
+
+def test_round_cents_rounds_a_fraction_of_a_cent_half_up():
+    from agency.money import round_cents
+
+    assert [round_cents(Decimal(x)) for x in ("2838.5", "2838.49", "-2.5", "7")] == [
+        2839,
+        2838,
+        -3,
+        7,
+    ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import decimal
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import pairwise
 
 from agency.cases.models import InterestKind
+from agency.money import round_cents
 
 # Besluit vergoeding voor buitengerechtelijke incassokosten, art. 2 lid 1: the scale over the
 # principal, as (width of the band in cents or None for the rest, percentage of that band).
@@ -34,11 +35,6 @@ _VAT_PCT = Decimal("21")
 _PRECISION = 60
 
 
-def _round_cents(amount: Decimal) -> int:
-    """Round an amount in cents half-up to a whole cent."""
-    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def wik_costs(principal_cents: int, *, vat: bool = False) -> int:
     """Return the WIK collection costs on the summed principal of all one debtor's claims."""
     if principal_cents <= 0:
@@ -52,9 +48,9 @@ def wik_costs(principal_cents: int, *, vat: bool = False) -> int:
             remaining -= band
             if remaining <= 0:
                 break
-        cents = min(max(_round_cents(costs), _WIK_MIN_CENTS), _WIK_MAX_CENTS)
+        cents = min(max(round_cents(costs), _WIK_MIN_CENTS), _WIK_MAX_CENTS)
         if vat:
-            cents = _round_cents(Decimal(cents) * (100 + _VAT_PCT) / 100)
+            cents = round_cents(Decimal(cents) * (100 + _VAT_PCT) / 100)
     return cents
 
 
@@ -136,10 +132,10 @@ def statutory_interest(
             if year_end <= end:
                 # Art. 6:119 lid 2 / 6:119a lid 3 BW: after each year the interest of that year
                 # is added to the sum on which interest runs.
-                year_cents = _round_cents(interest)
+                year_cents = round_cents(interest)
                 booked += year_cents
                 amount += year_cents
             else:
                 running = interest
             year_start = year_end
-        return booked + _round_cents(running)
+        return booked + round_cents(running)

@@ -36,6 +36,7 @@ from agency.contact_log.models import (
 )
 from agency.extensions import db
 from agency.ledger.models import REDUCING_KINDS, Allocation, Component, EntryKind, LedgerEntry
+from agency.money import round_cents
 from agency.reports.figures import (
     AGING_BUCKETS,
     AgingBucket,
@@ -115,10 +116,6 @@ def _scoped(stmt: sa.Select, column, client_id: int | None) -> sa.Select:
 
 def _cents(value) -> int:
     return int(value or 0)
-
-
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _month_start(day: date) -> date:
@@ -581,7 +578,7 @@ def _term_debtors(
                 new_days=new_days,
                 agreed_on=agreed_on,
                 daily_sales_cents=daily,
-                released_cents=_round(max(old_days - new_days, 0) * daily),
+                released_cents=round_cents(max(old_days - new_days, 0) * daily),
             )
         )
     return result

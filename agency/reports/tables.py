@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from agency.cases.models import CaseStatus
 from agency.cases.queries import CaseRow
 from agency.formatting import STATUS_LABELS, reference
+from agency.money import from_cents, round_cents
 from agency.reports.figures import Dashboard
 from agency.reports.queries import AgentLine, ClientLine
 
@@ -30,7 +31,9 @@ class Table:
 
 
 def euros(cents: int | Decimal) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    """Euros with two decimals; a fraction of a cent (an average) is rounded half-up first,
+    as the page shows it."""
+    return from_cents(round_cents(cents))
 
 
 def aging_label(key: str) -> str:
