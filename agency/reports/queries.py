@@ -643,8 +643,8 @@ class _hash_joins:
         if self.postgres:
             db.session.execute(sa.text("SET LOCAL enable_nestloop = off"))
 
-    def __exit__(self, *exc) -> None:
-        if self.postgres:
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.postgres and exc_type is None:  # a failed statement has ended the transaction
             db.session.execute(sa.text("SET LOCAL enable_nestloop = on"))
 
 
