@@ -45,6 +45,18 @@ def test_a_client_reads_drills_down_and_downloads(browser, live_server, book, ma
             assert chart.evaluate("img => img.naturalWidth") > 300
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "reports-dashboard.png"), full_page=True)
+        # Every column of the aging table can be read: no neighbouring table covers its cases.
+        cases_cell = page.get_by_test_id("aging-90_plus-cases")
+        expect(cases_cell).to_have_text("2")
+        assert cases_cell.evaluate(
+            """cell => {
+                cell.scrollIntoView({block: "center", inline: "center"});
+                const box = cell.getBoundingClientRect();
+                const x = box.x + box.width / 2, y = box.y + box.height / 2;
+                const top = document.elementFromPoint(x, y);
+                return cell.contains(top);
+            }"""
+        )
 
         # The definition of a figure is one hover away, and written out in the footnotes.
         assert "per dag factureert" in (page.get_by_test_id("dso").get_attribute("title") or "")
