@@ -118,34 +118,31 @@ def allocation_order(items: Iterable[OpenItem], designated: Iterable[int] = ()) 
     )
 
 
+def _part(
+    entry: LedgerEntry, invoice_id: int | None, component: Component, cents: int
+) -> Allocation:
+    """An allocation of `entry`, carrying the entry's client, kind and day (the reports read
+    allocations without joining their entries)."""
+    return Allocation(
+        client_id=entry.client_id,
+        kind=entry.kind,
+        booked_on=entry.booked_on,
+        invoice_id=invoice_id,
+        component=component,
+        amount_cents=cents,
+    )
+
+
 def _allocate(entry: LedgerEntry, amount: int, items: list[OpenItem]) -> None:
     remaining = amount
     for item in items:
         if remaining == 0:
             break
         part = min(item.amount, remaining)
-        entry.allocations.append(
-            Allocation(
-                client_id=entry.client_id,
-                kind=entry.kind,
-                booked_on=entry.booked_on,
-                invoice_id=item.invoice_id,
-                component=item.component,
-                amount_cents=part,
-            )
-        )
+        entry.allocations.append(_part(entry, item.invoice_id, item.component, part))
         remaining -= part
     if remaining:
-        entry.allocations.append(
-            Allocation(
-                client_id=entry.client_id,
-                kind=entry.kind,
-                booked_on=entry.booked_on,
-                invoice_id=None,
-                component=Component.OVERPAYMENT,
-                amount_cents=remaining,
-            )
-        )
+        entry.allocations.append(_part(entry, None, Component.OVERPAYMENT, remaining))
 
 
 def book_reduction(
@@ -285,17 +282,9 @@ def reverse_entry(
     )
     reversal.reverses = entry
     if entry.kind in REDUCING_KINDS:
-        for allocation in entry.allocations:
-            reversal.allocations.append(
-                Allocation(
-                    client_id=allocation.client_id,
-                    kind=reversal.kind,
-                    booked_on=reversal.booked_on,
-                    invoice_id=allocation.invoice_id,
-                    component=allocation.component,
-                    amount_cents=-allocation.amount_cents,
-                )
-            )
+        reversal.allocations.extend(
+            _part(reversal, a.invoice_id, a.component, -a.amount_cents) for a in entry.allocations
+        )
     elif entry.kind is EntryKind.ADJUSTMENT and entry.amount_cents > 0:
         items = [
             i

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -629,23 +630,22 @@ def _no_jit() -> None:
         db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
-class _hash_joins:
+@contextmanager
+def _hash_joins() -> Iterator[None]:
     """Join the open invoices to their invoices and cases by hashing (PostgreSQL).
 
     PostgreSQL cannot estimate how many invoices a grouping over a union of ledger entries
     and allocations leaves (it assumes 200 where a large client has tens of thousands), so it
     would look each one up in the invoices and the cases by index, one at a time: half as
-    fast as reading the client's invoices and open cases once. For this statement only.
+    fast as reading the client's invoices and open cases once. For this statement only; when
+    the statement fails, the transaction has ended and the setting with it.
     """
-
-    def __enter__(self) -> None:
-        self.postgres = db.session.get_bind().dialect.name == "postgresql"
-        if self.postgres:
-            db.session.execute(sa.text("SET LOCAL enable_nestloop = off"))
-
-    def __exit__(self, exc_type, *exc) -> None:
-        if self.postgres and exc_type is None:  # a failed statement has ended the transaction
-            db.session.execute(sa.text("SET LOCAL enable_nestloop = on"))
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(sa.text("SET LOCAL enable_nestloop = off"))
+    yield
+    if postgres:
+        db.session.execute(sa.text("SET LOCAL enable_nestloop = on"))
 
 
 def _alongside(work: Callable[[], _T]) -> Callable[[], _T]:

@@ -9,6 +9,7 @@ from flask import Response, abort, url_for
 from flask_babel import get_locale
 
 from agency.exports import csv_response, xlsx_response
+from agency.modeling import today
 from agency.reports import queries
 from agency.reports.tables import Table, csv_cell
 
@@ -33,7 +34,6 @@ def table_response(table: Table, fmt: str, filename: str) -> Response:
 
 def chart_response(client_id: int | None, name: str) -> Response:
     """A chart of today's figures as PNG; 404 for a name that is no chart."""
-    from agency.modeling import today
     from agency.reports import charts
 
     if name not in charts.CHARTS:

@@ -39,11 +39,11 @@ def upgrade():
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=14), nullable=True))
         batch_op.add_column(sa.Column("booked_on", sa.Date(), nullable=True))
-    for column in ("kind", "booked_on"):
-        op.execute(
-            f"UPDATE allocations SET {column} = (SELECT {column} FROM ledger_entries "
-            "WHERE ledger_entries.id = allocations.entry_id)"
-        )
+    entry = "FROM ledger_entries WHERE ledger_entries.id = allocations.entry_id"
+    op.execute(  # one pass over the table for both columns
+        f"UPDATE allocations SET kind = (SELECT kind {entry}), "
+        f"booked_on = (SELECT booked_on {entry})"
+    )
     kinds = ", ".join(f"'{kind}'" for kind in KINDS)
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.alter_column("kind", existing_type=sa.String(length=14), nullable=False)
