@@ -42,6 +42,7 @@ lint: install-test
 
 ## make bench [ONLY=name]: run the benchmarks in bench/.
 bench: install-test
+	scripts/ensure-bench-tools
 	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 ## make translations: extract the texts, update the Dutch, German and French catalogues, compile

@@ -106,7 +106,13 @@ def _date_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
 
 def date_nl(value: date) -> str:
     """Format a date the way the page's language writes it."""
-    parsed, pattern = _date_pattern(_locale())
+    return _date_text(value, _locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(value: date, locale: str) -> str:
+    """A date in `locale`, remembered: a page of cases shows the same few dates many times."""
+    parsed, pattern = _date_pattern(locale)
     return pattern.apply(value, parsed)
 
 
@@ -149,8 +155,7 @@ def _eur_filter(context, cents: int) -> str:
 @pass_context
 def _date_filter(context, value: date) -> str:
     """`date_nl` in a template, likewise."""
-    parsed, pattern = _date_pattern(context.get("current_locale") or _locale())
-    return pattern.apply(value, parsed)
+    return _date_text(value, context.get("current_locale") or _locale())
 
 
 def init_app(app: Flask) -> None:
@@ -185,10 +190,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _labels() -> dict[str, Any]:
-        from agency.auth.forms import LanguageForm, LogoutForm
-
-        return {
-            "current_locale": _locale(),
-            "language_form": LanguageForm(formdata=None),
-            "logout_form": LogoutForm(formdata=None),
-        }
+        # The layout's two small forms (language, log out) write their CSRF field with
+        # Flask-WTF's csrf_token(); their views check them with LanguageForm and LogoutForm.
+        return {"current_locale": _locale()}

@@ -90,3 +90,27 @@ def test_money_and_dates_follow_the_language(client, login_as, make_case, db):
     client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "€123,456.78" in page and "Principal" in page
+
+
+def test_wtforms_own_messages_follow_the_page_language(app):
+    """WTForms' messages come from its own catalogue, read once per language and process:
+    a Dutch page says them in Dutch, an English page in English, one after the other."""
+    from flask_babel import refresh
+    from wtforms import StringField
+    from wtforms.validators import InputRequired
+
+    from agency.forms import AppForm
+
+    class Named(AppForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[InputRequired()])
+
+    for language, message in [("nl", "Dit veld is vereist."), ("en", "This field is required.")]:
+        for _ in range(2):
+            with app.test_request_context("/", headers={"Accept-Language": language}):
+                refresh()
+                form = Named(formdata=None, data={"name": ""})
+                assert not form.validate()
+                assert form.name.errors == [message]

@@ -1,32 +1,33 @@
 """Forms of the login pages and the language switch."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
+from agency.forms import AppForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(AppForm):
     # No format check here: the address is only looked up, and reserved test domains must work.
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class TotpForm(FlaskForm):
+class TotpForm(AppForm):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6 digits."))],
     )
 
 
-class TotpDisableForm(FlaskForm):
+class TotpDisableForm(AppForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     lang = StringField(validators=[AnyOf(["nl", "en"])])
     next = HiddenField(validators=[Length(max=500)])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AppForm):
     """No fields: the form exists for its CSRF token."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import functools
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,7 +12,6 @@ import phonenumbers
 from flask import abort, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
@@ -22,12 +23,13 @@ from wtforms import (
     StringField,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
-from wtforms.widgets import Select
+from wtforms.widgets import Select, html_params
 
 from agency.cases.models import CaseStatus
 from agency.cases.operations import EDITABLE_DEBTOR_FIELDS
+from agency.forms import AppForm
 from agency.money import AmountError, parse_eur
 
 
@@ -39,12 +41,39 @@ def choices(pairs) -> list[SelectChoice]:
 class ListSelect(Select):
     """WTForms' select widget, writing each plain option with one format string.
 
-    The queue's filters list every client on every page load; WTForms builds each option
-    through its general attribute writer, which costs more than the rest of the row. The HTML
-    is the same (`selected` before `value`, as WTForms sorts them); options with extra
-    attributes still go through WTForms, and options with plain-text labels (client names) are
-    remembered, as the same few hundred come back on every page.
+    The queue's filters list every client on every page load; WTForms copies each choice twice
+    and builds each option through its general attribute writer, which costs more than the
+    rest of the page's rows. The HTML is the same (`selected` before `value`, as WTForms sorts
+    them); a select with option groups, several values or options with extra attributes still
+    goes through WTForms. Options with plain-text labels (client names) are remembered, as the
+    same few hundred come back on every page, and a list of choices made by `kept_choices`
+    is written once per selected value.
     """
+
+    def __call__(self, field, **kwargs):
+        choices = field.choices
+        if self.multiple or not isinstance(choices, list):
+            return super().__call__(field, **kwargs)
+        options = _written_options(choices, field.coerce, field.data)
+        if options is None:
+            options = self._options(choices, field.coerce, field.data)
+        if options is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = getattr(field.flags, flag)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - escaped parts
+
+    @classmethod
+    def _options(cls, choices: list, coerce, data) -> str | None:
+        """The options written one by one; None when one of them needs WTForms."""
+        if not all(type(choice) is SelectChoice and not choice.render_kw for choice in choices):
+            return None
+        return "".join(
+            cls.render_option(Choice(choice.value, choice.label, coerce(choice.value) == data, {}))
+            for choice in choices
+        )
 
     @classmethod
     def render_option(cls, choice, **kwargs):
@@ -53,6 +82,41 @@ class ListSelect(Select):
         if type(choice.label) is str and type(choice.value) is str:
             return _plain_option(choice.value, choice.label, bool(choice.selected))
         return _option(choice.value, choice.label, choice.selected)
+
+
+# Lists of choices that come back on every page, each with its options written per selected
+# value: the newest few, kept by the list itself (so a list's id is never taken by another).
+_KEPT: collections.OrderedDict[int, tuple[list[SelectChoice], dict]] = collections.OrderedDict()
+_KEPT_LISTS = 8
+
+
+def kept_choices(pairs) -> list[SelectChoice]:
+    """Like `choices`, for a list that is built once and shown on many pages (the client
+    filter): `ListSelect` writes its options once per selected value. Every label must be
+    plain text, as the written options are the same in every language."""
+    kept = choices(pairs)
+    if not all(type(choice.label) is str for choice in kept):
+        raise TypeError("kept choices need plain-text labels")
+    with _KEPT_LOCK:
+        _KEPT[id(kept)] = (kept, {})
+        while len(_KEPT) > _KEPT_LISTS:
+            _KEPT.popitem(last=False)
+    return kept
+
+
+_KEPT_LOCK = threading.Lock()
+
+
+def _written_options(choices: list, coerce, data) -> str | None:
+    """The options of a kept list with `data` selected, written once; None for other lists."""
+    entry = _KEPT.get(id(choices))
+    if entry is None or entry[0] is not choices:
+        return None
+    written = entry[1]
+    key = (coerce, data)
+    if key not in written:
+        written[key] = ListSelect._options(choices, coerce, data)
+    return written[key]
 
 
 def _option(value, label, selected: bool) -> Markup:
@@ -124,7 +188,7 @@ class CaseListArgs:
             abort(400)
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(AppForm):
     """The filters of a work queue, read from the query string (a GET form: no CSRF token)."""
 
     class Meta:
@@ -155,7 +219,7 @@ class QueueFilterForm(FlaskForm):
     )
 
 
-class DistributeForm(FlaskForm):
+class DistributeForm(AppForm):
     agents = SelectMultipleField(_l("Agents"), coerce=int, validators=[DataRequired()])
     method = RadioField(
         _l("Distribute by"),
@@ -173,7 +237,7 @@ class DistributeForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AppForm):
     agent = SelectField(
         _l("Agent"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
     )
@@ -184,7 +248,7 @@ class ReassignForm(AssignForm):
     next = HiddenField(validators=[Length(max=500)])
 
 
-class DebtorForm(FlaskForm):
+class DebtorForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
     street = StringField(_l("Street and number"), validators=[Optional(), Length(max=160)])

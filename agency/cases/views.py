@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from agency.auth.access import require_staff, roles_required, staff_get
 from agency.auth.models import Role, User
@@ -29,6 +30,7 @@ from agency.cases.forms import (
     QueueFilterForm,
     ReassignForm,
     choices,
+    kept_choices,
 )
 from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
@@ -96,8 +98,21 @@ def index():
     )
 
 
-def _client_choices(blank: str) -> list[tuple[str, str]]:
-    return choices([("", blank), *queries.client_names()])
+def _client_choices(blank: str) -> list[SelectChoice]:
+    """Every client, after `blank`: one list per client list and blank, written once per
+    selected client (`kept_choices`), as every queue page shows it."""
+    names = queries.client_names()
+    key = (blank, id(names))
+    kept = _CLIENT_CHOICES.get(key)
+    if kept is None or kept[0] is not names:
+        if len(_CLIENT_CHOICES) >= 16:
+            _CLIENT_CHOICES.clear()
+        kept = _CLIENT_CHOICES[key] = (names, kept_choices([("", blank), *names]))
+    return kept[1]
+
+
+# (blank, the client list's id) -> (that client list, its choices)
+_CLIENT_CHOICES: dict[tuple[str, int], tuple[list, list[SelectChoice]]] = {}
 
 
 def _agent_choices(blank: str) -> list[tuple[str, str]]:
@@ -159,6 +174,9 @@ def queue():
         next_args=next_args,
         reassign=reassign,
         first_page=after is None,
+        # The case page's address without its id, built through the router once: the rows
+        # append their own id (the route ends in it) instead of building fifty addresses.
+        case_path=url_for("cases.detail", case_id=0).removesuffix("0"),
         first_args={k: v for k, v in request.args.items() if k != "after"},
         scopes=[QueueScope.MINE, QueueScope.UNASSIGNED]
         + ([QueueScope.TEAM] if current_user.role in SUPERVISORS else []),

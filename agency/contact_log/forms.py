@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from agency.cases.forms import choices
 from agency.contact_log.labels import CHANNEL_LABELS, DISPUTE_REASON_LABELS, OUTCOME_LABELS
 from agency.contact_log.models import SYSTEM_OUTCOMES, Channel, DisputeReason, Outcome
+from agency.forms import AppForm
 from agency.money import AmountError, parse_eur
 
 LOGGED_CHANNELS = [c for c in Channel if c is not Channel.PORTAL]
@@ -51,7 +51,7 @@ class AmountField(StringField):
                 raise ValidationError(_l("Enter an amount above zero."))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     channel = SelectField(
         _l("Channel"), choices=choices((c.value, CHANNEL_LABELS[c]) for c in LOGGED_CHANNELS)
     )
@@ -99,7 +99,7 @@ class ContactForm(FlaskForm):
         return ok
 
 
-class ArrangementForm(FlaskForm):
+class ArrangementForm(AppForm):
     total = AmountField(_l("Amount of the plan"), validators=[DataRequired()])
     instalments = IntegerField(
         _l("Number of instalments"), validators=[InputRequired(), NumberRange(min=1, max=60)]
@@ -107,7 +107,7 @@ class ArrangementForm(FlaskForm):
     first_due_on = DateField(_l("First instalment on"), validators=[InputRequired()])
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(AppForm):
     invoice = SelectField(_l("Invoice"), coerce=int, validate_choice=True)
     reason = SelectField(
         _l("Reason"), choices=choices((r.value, DISPUTE_REASON_LABELS[r]) for r in DisputeReason)
@@ -117,7 +117,7 @@ class DisputeForm(FlaskForm):
     files = MultipleFileField(_l("Documents (PDF, PNG or JPEG, at most 5 MB each)"))
 
 
-class ResolveDisputeForm(FlaskForm):
+class ResolveDisputeForm(AppForm):
     decision = SelectField(
         _l("Decision"),
         choices=choices(
@@ -130,9 +130,9 @@ class ResolveDisputeForm(FlaskForm):
     note = TextAreaField(_l("Note for the agency"), validators=[Optional(), Length(max=4000)])
 
 
-class PlainForm(FlaskForm):
+class PlainForm(AppForm):
     """No fields: the form exists for its CSRF token (approve, decline)."""
 
 
-class SmsForm(FlaskForm):
+class SmsForm(AppForm):
     body = TextAreaField(_l("Text message"), validators=[DataRequired(), Length(max=320)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from agency.clients.models import Segment
+from agency.forms import AppForm
 from agency.letters.models import (
     LANGUAGES,
     Channel,
@@ -110,12 +110,12 @@ class StepForm(Form):
     hand_to_legal = BooleanField(_l("Hands the case to legal"))
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(AppForm):
     name = StringField(_l("Name of the policy"), validators=[DataRequired(), Length(max=120)])
     steps = FieldList(FormField(StepForm))
 
 
-class NewPolicyForm(FlaskForm):
+class NewPolicyForm(AppForm):
     client_id = SelectField(_l("Client"), coerce=int)
     segment = SelectField(
         _l("Segment"), choices=[SelectChoice(s.value, s.value.upper()) for s in Segment]
@@ -123,13 +123,13 @@ class NewPolicyForm(FlaskForm):
     country = SelectField(_l("Debtor country"), choices=[SelectChoice("NL"), SelectChoice("BE")])
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(AppForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Letter text"), validators=[DataRequired()])
     sms_text = TextAreaField(_l("SMS text"), validators=[DataRequired(), Length(max=320)])
 
 
-class NewTemplateForm(FlaskForm):
+class NewTemplateForm(AppForm):
     client_id = HiddenField()
     kind = HiddenField(validators=[DataRequired()])
     language = HiddenField(validators=[DataRequired()])
@@ -139,7 +139,7 @@ class NewTemplateForm(FlaskForm):
             raise ValidationError(_l("Unknown language."))
 
 
-class BrandingForm(FlaskForm):
+class BrandingForm(AppForm):
     sender_name = StringField(_l("Sender name"), validators=[Optional(), Length(max=120)])
     brand_colour = StringField(
         _l("Colour"),
@@ -154,5 +154,5 @@ class BrandingForm(FlaskForm):
     logo = FileField(_l("Logo (PNG or JPEG)"), validators=[FileAllowed(["png", "jpg", "jpeg"])])
 
 
-class PlainForm(FlaskForm):
+class PlainForm(AppForm):
     """No fields: the form exists for its CSRF token (retry, create)."""

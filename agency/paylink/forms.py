@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from agency.cases.forms import choices
 from agency.contact_log.forms import AmountField
 from agency.contact_log.models import DisputeReason
+from agency.forms import AppForm
 
 LANGUAGES = (("nl", "Nederlands"), ("en", "English"), ("de", "Deutsch"), ("fr", "Français"))
 REASON_LABELS = {
@@ -32,27 +32,27 @@ REASON_LABELS = {
 }
 
 
-class CheckForm(FlaskForm):
+class CheckForm(AppForm):
     answer = StringField(
         _l("Your postcode or one of your invoice numbers"),
         validators=[DataRequired(), Length(max=60)],
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     lang = SelectField(_l("Language"), choices=choices(LANGUAGES))
 
 
-class PayForm(FlaskForm):
+class PayForm(AppForm):
     amount = AmountField(_l("Amount to pay (euro)"), validators=[InputRequired()])
 
 
-class PromiseForm(FlaskForm):
+class PromiseForm(AppForm):
     amount = AmountField(_l("Amount (euro)"), validators=[InputRequired()])
     promised_on = DateField(_l("I will pay on"), validators=[InputRequired()])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(AppForm):
     instalments = IntegerField(
         _l("Number of monthly instalments"),
         validators=[InputRequired(), NumberRange(min=2, max=36)],
@@ -60,7 +60,7 @@ class PlanForm(FlaskForm):
     first_due_on = DateField(_l("Date of the first instalment"), validators=[InputRequired()])
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(AppForm):
     invoice = SelectField(_l("Invoice"), coerce=int, validate_choice=True)
     reason = SelectField(
         _l("Reason"), choices=choices((r.value, label) for r, label in REASON_LABELS.items())
@@ -69,24 +69,24 @@ class DisputeForm(FlaskForm):
     files = MultipleFileField(_l("Documents (up to 5; PDF, PNG or JPEG; 5 MB each)"))
 
 
-class AlreadyPaidForm(FlaskForm):
+class AlreadyPaidForm(AppForm):
     amount = AmountField(_l("Amount paid (euro)"), validators=[InputRequired()])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired()])
     note = TextAreaField(_l("To whom and how did you pay?"), validators=[Length(max=2000)])
     files = MultipleFileField(_l("Proof of payment (up to 5 files; PDF, PNG or JPEG; 5 MB each)"))
 
 
-class CopyForm(FlaskForm):
+class CopyForm(AppForm):
     invoice = SelectField(_l("Invoice"), coerce=int, validate_choice=True)
 
 
-class CallbackForm(FlaskForm):
+class CallbackForm(AppForm):
     day = DateField(_l("Day"), validators=[InputRequired()])
     time = TimeField(_l("Time"), validators=[InputRequired()])
     note = TextAreaField(_l("What would you like to discuss?"), validators=[Length(max=1000)])
 
 
-class ContactDetailsForm(FlaskForm):
+class ContactDetailsForm(AppForm):
     street = StringField(_l("Street and number"), validators=[Optional(), Length(max=160)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=12)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=80)])

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
 from agency.extensions import csrf, db, limiter
+from agency.forms import AppForm
 from agency.paylink import payments
 from agency.paylink.models import PaymentStatus, ProviderPayment
 from agency.paylink.providers import (
@@ -100,7 +100,7 @@ def stripe():
     return {"result": outcome.value}
 
 
-class SandboxCheckoutForm(FlaskForm):
+class SandboxCheckoutForm(AppForm):
     back = HiddenField()
     paid = SubmitField(_l("Paid"))
     failed = SubmitField(_l("Failed"))

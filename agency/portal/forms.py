@@ -1,13 +1,14 @@
 """Forms of the client portal."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
+from agency.forms import AppForm
 
-class UploadForm(FlaskForm):
+
+class UploadForm(AppForm):
     file = FileField(
         _l("File (CSV or Excel)"),
         validators=[
@@ -17,13 +18,13 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     skip_invalid = BooleanField(_l("Import only the valid rows; leave the rows with errors out"))
 
 
-class PlainForm(FlaskForm):
+class PlainForm(AppForm):
     """No fields: the form exists for its CSRF token (mapping, revoke)."""
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(AppForm):
     name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=80)])

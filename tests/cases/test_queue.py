@@ -487,6 +487,57 @@ def test_list_select_writes_what_wtforms_writes(app):
     assert 'selected value="1"' in str(Quick(data={"pick": "1"}).pick())
 
 
+def test_kept_choices_are_written_once_per_selection_as_wtforms_writes_them(app):
+    """The client filter's list is kept between pages and written once per selected client;
+    what it writes is WTForms' own select, for every selection, with the field's coercion,
+    its required flag, and after another kept list has pushed it out."""
+    from wtforms import Form, SelectField
+    from wtforms.validators import InputRequired
+
+    from agency.cases.forms import ListSelect, _int_or_none, kept_choices
+
+    pairs = [("", "All"), (1, "A & B <B.V.>"), (2, '"Quoted"'), (30, "Ünïcode")]
+    kept = kept_choices(pairs)
+
+    class Plain(Form):
+        pick = SelectField(coerce=_int_or_none, validate_choice=False)
+        needed = SelectField(coerce=_int_or_none, validators=[InputRequired()])
+
+    class Quick(Form):
+        pick = SelectField(coerce=_int_or_none, validate_choice=False, widget=ListSelect())
+        needed = SelectField(coerce=_int_or_none, validators=[InputRequired()], widget=ListSelect())
+
+    def both(data):
+        plain, quick = Plain(data={"pick": data, "needed": data}), Quick(data=dict(pick=data))
+        quick.needed.data = data
+        for form in (plain, quick):
+            form.pick.choices = kept
+            form.needed.choices = kept
+        return plain, quick
+
+    for _ in range(2):  # written, then read back
+        for data in (None, 1, 2, 30, 9):
+            plain, quick = both(data)
+            assert str(quick.pick()) == str(plain.pick())
+            assert str(quick.needed(class_="x")) == str(plain.needed(class_="x"))
+    assert 'selected value="30"' in str(both(30)[1].pick())
+    assert "selected" not in str(both(9)[1].pick())
+    for n in range(10):  # other kept lists push the first one out; it is still written right
+        kept_choices([(n, f"Client {n}")])
+    assert str(both(2)[1].pick()) == str(both(2)[0].pick())
+
+
+def test_kept_choices_take_plain_text_labels_only(app):
+    """A kept list is written once for every language, so a label that is translated per
+    page (a lazy string) cannot be in it."""
+    from flask_babel import lazy_gettext
+
+    from agency.cases.forms import kept_choices
+
+    with pytest.raises(TypeError):
+        kept_choices([("", lazy_gettext("All")), (1, "A")])
+
+
 def test_my_queue_walks_the_agent_index(app, db, make_user):
     """The agent's queue is read from the index on (agent, priority, next action, id), also
     for a keyset page; PostgreSQL is told not to scan the table so the plan shows it at any
