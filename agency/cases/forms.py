@@ -88,6 +88,8 @@ class ListSelect(Select):
 # value: the newest few, kept by the list itself (so a list's id is never taken by another).
 _KEPT: collections.OrderedDict[int, tuple[list[SelectChoice], dict]] = collections.OrderedDict()
 _KEPT_LISTS = 8
+_KEPT_SELECTIONS = 64  # written selections kept per list (the client filter: a few hundred KB)
+_KEPT_LOCK = threading.Lock()
 
 
 def kept_choices(pairs) -> list[SelectChoice]:
@@ -104,9 +106,6 @@ def kept_choices(pairs) -> list[SelectChoice]:
     return kept
 
 
-_KEPT_LOCK = threading.Lock()
-
-
 def _written_options(choices: list, coerce, data) -> str | None:
     """The options of a kept list with `data` selected, written once; None for other lists."""
     entry = _KEPT.get(id(choices))
@@ -114,9 +113,12 @@ def _written_options(choices: list, coerce, data) -> str | None:
         return None
     written = entry[1]
     key = (coerce, data)
-    if key not in written:
-        written[key] = ListSelect._options(choices, coerce, data)
-    return written[key]
+    html = written.get(key)
+    if html is None:
+        if len(written) >= _KEPT_SELECTIONS:
+            written.clear()
+        html = written[key] = ListSelect._options(choices, coerce, data)
+    return html
 
 
 def _option(value, label, selected: bool) -> Markup:
