@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import collections
 import functools
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -84,40 +82,38 @@ class ListSelect(Select):
         return _option(choice.value, choice.label, choice.selected)
 
 
-# Lists of choices that come back on every page, each with its options written per selected
-# value: the newest few, kept by the list itself (so a list's id is never taken by another).
-_KEPT: collections.OrderedDict[int, tuple[list[SelectChoice], dict]] = collections.OrderedDict()
-_KEPT_LISTS = 8
-_KEPT_SELECTIONS = 64  # written selections kept per list (the client filter: a few hundred KB)
-_KEPT_LOCK = threading.Lock()
+class KeptChoices(list):
+    """Choices built once and shown on many pages (the client filter), with their options
+    written per selected value (`written`, at most `KEPT_SELECTIONS` of them)."""
+
+    def __init__(self, choices: list[SelectChoice]) -> None:
+        super().__init__(choices)
+        self.written: dict = {}
 
 
-def kept_choices(pairs) -> list[SelectChoice]:
+KEPT_SELECTIONS = 64  # per list: the client filter's writes a few hundred KB at most
+
+
+def kept_choices(pairs) -> KeptChoices:
     """Like `choices`, for a list that is built once and shown on many pages (the client
     filter): `ListSelect` writes its options once per selected value. Every label must be
     plain text, as the written options are the same in every language."""
-    kept = choices(pairs)
+    kept = KeptChoices(choices(pairs))
     if not all(type(choice.label) is str for choice in kept):
         raise TypeError("kept choices need plain-text labels")
-    with _KEPT_LOCK:
-        _KEPT[id(kept)] = (kept, {})
-        while len(_KEPT) > _KEPT_LISTS:
-            _KEPT.popitem(last=False)
     return kept
 
 
 def _written_options(choices: list, coerce, data) -> str | None:
     """The options of a kept list with `data` selected, written once; None for other lists."""
-    entry = _KEPT.get(id(choices))
-    if entry is None or entry[0] is not choices:
+    if not isinstance(choices, KeptChoices):
         return None
-    written = entry[1]
     key = (coerce, data)
-    html = written.get(key)
+    html = choices.written.get(key)
     if html is None:
-        if len(written) >= _KEPT_SELECTIONS:
-            written.clear()
-        html = written[key] = ListSelect._options(choices, coerce, data)
+        if len(choices.written) >= KEPT_SELECTIONS:
+            choices.written.clear()
+        html = choices.written[key] = ListSelect._options(choices, coerce, data)
     return html
 
 

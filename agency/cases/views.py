@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from agency.auth.access import require_staff, roles_required, staff_get
 from agency.auth.models import Role, User
@@ -27,6 +26,7 @@ from agency.cases.forms import (
     CaseListArgs,
     DebtorForm,
     DistributeForm,
+    KeptChoices,
     QueueFilterForm,
     ReassignForm,
     choices,
@@ -98,7 +98,7 @@ def index():
     )
 
 
-def _client_choices(blank: str) -> list[SelectChoice]:
+def _client_choices(blank: str) -> KeptChoices:
     """Every client, after `blank`: one list per client list and blank, written once per
     selected client (`kept_choices`), as every queue page shows it."""
     names = queries.client_names()
@@ -112,7 +112,7 @@ def _client_choices(blank: str) -> list[SelectChoice]:
 
 
 # (blank, the client list's id) -> (that client list, its choices)
-_CLIENT_CHOICES: dict[tuple[str, int], tuple[list, list[SelectChoice]]] = {}
+_CLIENT_CHOICES: dict[tuple[str, int], tuple[list, KeptChoices]] = {}
 
 
 def _agent_choices(blank: str) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF, FontFace
 
-from agency.money import format_eur
+from agency.money import format_eur, round_cents
 from agency.reports import charts
 from agency.reports.figures import Dashboard
 from agency.reports.queries import DEFINITIONS
@@ -237,9 +237,8 @@ def _title(pdf: _Report, client_name: str, month_name: str, as_of: str, logo: Pa
 
 
 def _eur(cents: int | Decimal, language: str) -> str:
-    if isinstance(cents, Decimal):  # daily sales are fractional cents
-        cents = int(cents.quantize(Decimal(1), ROUND_HALF_UP))
-    return format_eur(cents, language)
+    # Daily sales are fractional cents: rounded as the page and the CSV/XLSX round them.
+    return format_eur(round_cents(cents), language)
 
 
 def _count(n: int, language: str) -> str:
