@@ -37,11 +37,14 @@ class OpenItem:
     amount: int
 
 
-def _charged(case_id: int) -> dict[tuple[int | None, Component], int]:
-    """Sum the entries that add to the debt, per (invoice, component)."""
-    charges: dict[tuple[int | None, Component], int] = defaultdict(int)
-    rows = db.session.execute(
-        sa.select(LedgerEntry.invoice_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount_cents))
+def _charged_query(case_id: int) -> sa.Select:
+    """The entries that add to the debt, summed per (invoice, kind): (invoice_id, part, cents)."""
+    return (
+        sa.select(
+            LedgerEntry.invoice_id,
+            sa.type_coerce(LedgerEntry.kind, sa.String).label("part"),
+            sa.func.sum(LedgerEntry.amount_cents).label("cents"),
+        )
         .where(
             LedgerEntry.case_id == case_id,
             sa.or_(
@@ -51,23 +54,40 @@ def _charged(case_id: int) -> dict[tuple[int | None, Component], int]:
         )
         .group_by(LedgerEntry.invoice_id, LedgerEntry.kind)
     )
-    for invoice_id, kind, total in rows:
-        component = CHARGE_COMPONENT.get(kind, Component.PRINCIPAL)
-        charges[(invoice_id, component)] += int(total)
+
+
+def _allocated_query(case_id: int) -> sa.Select:
+    """The case's allocations summed per (invoice, component): (invoice_id, part, cents)."""
+    return (
+        sa.select(
+            Allocation.invoice_id,
+            sa.type_coerce(Allocation.component, sa.String).label("part"),
+            sa.func.sum(Allocation.amount_cents).label("cents"),
+        )
+        .join(LedgerEntry, Allocation.entry_id == LedgerEntry.id)
+        .where(LedgerEntry.case_id == case_id)
+        .group_by(Allocation.invoice_id, Allocation.component)
+    )
+
+
+def _charge_key(invoice_id: int | None, kind: str) -> tuple[int | None, Component]:
+    # A positive adjustment corrects the principal.
+    return invoice_id, CHARGE_COMPONENT.get(EntryKind(kind), Component.PRINCIPAL)
+
+
+def _charged(case_id: int) -> dict[tuple[int | None, Component], int]:
+    """Sum the entries that add to the debt, per (invoice, component)."""
+    charges: dict[tuple[int | None, Component], int] = defaultdict(int)
+    for invoice_id, kind, total in db.session.execute(_charged_query(case_id)):
+        charges[_charge_key(invoice_id, kind)] += int(total)
     return charges
 
 
 def _allocated(case_id: int) -> dict[tuple[int | None, Component], int]:
     """Sum the allocations of the case's reducing entries, per (invoice, component)."""
     allocated: dict[tuple[int | None, Component], int] = defaultdict(int)
-    rows = db.session.execute(
-        sa.select(Allocation.invoice_id, Allocation.component, sa.func.sum(Allocation.amount_cents))
-        .join(LedgerEntry, Allocation.entry_id == LedgerEntry.id)
-        .where(LedgerEntry.case_id == case_id)
-        .group_by(Allocation.invoice_id, Allocation.component)
-    )
-    for invoice_id, component, total in rows:
-        allocated[(invoice_id, component)] += int(total)
+    for invoice_id, component, total in db.session.execute(_allocated_query(case_id)):
+        allocated[(invoice_id, Component(component))] += int(total)
     return allocated
 
 
@@ -108,11 +128,18 @@ def case_balance(case_id: int) -> Balance:
 def case_ledger(case_id: int) -> tuple[Balance, dict[int, int]]:
     """Return the case's balance and its open principal per invoice, from one reading.
 
-    The same figures as `case_balance` and `invoice_open_principal`, in two queries instead of
-    seven: the dunning engine needs both for every letter it sends.
+    The same figures as `case_balance` and `invoice_open_principal`, in one statement instead
+    of seven: the dunning engine needs both for every letter it sends.
     """
-    charges = _charged(case_id)
-    allocated = _allocated(case_id)
+    charged = _charged_query(case_id).add_columns(sa.literal(True).label("charge"))
+    allocations = _allocated_query(case_id).add_columns(sa.literal(False).label("charge"))
+    charges: dict[tuple[int | None, Component], int] = defaultdict(int)
+    allocated: dict[tuple[int | None, Component], int] = defaultdict(int)
+    for invoice_id, part, total, charge in db.session.execute(sa.union_all(charged, allocations)):
+        if charge:
+            charges[_charge_key(invoice_id, part)] += int(total)
+        else:
+            allocated[(invoice_id, Component(part))] += int(total)
     per_component: dict[Component, int] = defaultdict(int)
     open_principal: dict[int, int] = {}
     for key in {k for k in (*charges, *allocated) if k[1] is not Component.OVERPAYMENT}:

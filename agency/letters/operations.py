@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from agency import audit
 from agency.auth.models import User
 from agency.cases.charges import statutory_interest, wik_costs
-from agency.cases.models import Case, CaseStatus, InterestKind
+from agency.cases.models import Case, CaseStatus, InterestKind, Invoice
 from agency.cases.operations import transition
 from agency.cases.queries import interest_rates
 from agency.clients.models import Client, Segment
@@ -129,14 +129,21 @@ def letter_content(
     stated_costs_cents: int | None = None,
     text: TemplateText | None = None,
     ledger: tuple[Balance, dict[int, int]] | None = None,
+    invoices: list[Invoice] | None = None,
 ) -> dict[str, Any]:
     """Collect what a letter shows, as a JSON-able snapshot, and render its template.
 
     `ledger` is a `case_ledger` reading of this case in this transaction, if one was made.
+    `invoices` are the case's invoices if read already; they are read afresh when the ledger
+    holds open principal on an invoice not among them (one added to the case since).
     """
     language = language or letter_language(case)
     client, debtor = case.client, case.debtor
     balance, open_principal = ledger or case_ledger(case.id)
+    if invoices is None or not {
+        invoice_id for invoice_id, cents in open_principal.items() if cents > 0
+    } <= {inv.id for inv in invoices}:
+        invoices = case.invoices
     invoices = [
         {
             "number": inv.number,
@@ -144,7 +151,7 @@ def letter_content(
             "due_date": inv.due_date.isoformat(),
             "open_cents": open_principal.get(inv.id, 0),
         }
-        for inv in case.invoices
+        for inv in invoices
         if open_principal.get(inv.id, 0) > 0
     ]
     content: dict[str, Any] = {
@@ -625,11 +632,13 @@ def prepare(
     moment: datetime,
     templates: dict[tuple[int, TemplateKind, str], TemplateText] | None = None,
     ledger: tuple[Balance, dict[int, int]] | None = None,
+    invoices: list[Invoice] | None = None,
 ) -> Prepared:
     """Book what the step charges (once per step), fix the term, render the content.
 
     `templates` keeps the wording looked up for a client, kind and language across a batch;
-    `ledger` is a `case_ledger` reading made in this transaction, used if nothing is booked.
+    `ledger` is a `case_ledger` reading made in this transaction, used if nothing is booked;
+    `invoices` the case's invoices read earlier for the batch (see `letter_content`).
     """
     today = local_day(moment)
     step = message.step
@@ -675,6 +684,7 @@ def prepare(
         stated_costs_cents=message.stated_costs_cents,
         text=text,
         ledger=ledger,
+        invoices=invoices,
     )
     if message.channel is Channel.LETTER:
         message.posted_on = posted_on

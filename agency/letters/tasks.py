@@ -21,14 +21,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
 from rq import Retry
 
 from agency import jobs
-from agency.cases.models import Case, Debtor
+from agency.cases.models import Case, Debtor, Invoice
+from agency.clients.models import Client
 from agency.contact_log import hours
 from agency.contact_log.sms import SmsFailed, send_sms
 from agency.contact_log.sms import is_live as sms_is_live
@@ -36,7 +36,7 @@ from agency.errors import AgencyError
 from agency.extensions import db
 from agency.ledger.queries import case_ledger
 from agency.letters import mail, operations
-from agency.letters.models import Channel, Message, MessageStatus
+from agency.letters.models import Channel, DunningStep, Message, MessageStatus
 from agency.letters.pdf import letter_pdf
 from agency.letters.policies import ensure_default_policies
 from agency.letters.wording import FRAME
@@ -89,7 +89,7 @@ def schedule_due_messages(today: str | None = None) -> int:
     return created
 
 
-def _mail(prepared: operations.Prepared, case: Case) -> EmailMessage:
+def _mail(prepared: operations.Prepared, case: Case) -> mail.Mail:
     message, content = prepared.message, prepared.content
     footer = f"{content['agency']['name']} · {content['agency']['registration']}"
     return mail.build_message(
@@ -162,17 +162,17 @@ def dispatch_messages(message_ids: Sequence[int], now: str | None = None) -> dic
     results: dict[int, str] = {}
     errors: list[Exception] = []
     session = db.session()
-    # Within the batch, steps, clients and debtors read once stay valid; the case and the
-    # message are re-read under their locks before each send, the ledger is read afresh.
+    # Within the batch, steps, clients, debtors and invoices read once stay valid; the case and
+    # the message are re-read under their locks before each send, the ledger is read afresh.
     session.expire_on_commit = False
     try:
         claimed = _claim_batch(list(message_ids), moment, results)
         templates: dict = {}
         with mail.Outbox() as outbox:
-            for message_id, attempt in claimed.items():
+            for message_id, claim in claimed.items():
                 try:
                     results[message_id] = _dispatch_claimed(
-                        message_id, attempt, moment, outbox, templates
+                        message_id, claim, moment, outbox, templates
                     )
                 except Exception as exc:  # written on the message already; raised below
                     results[message_id] = "failed"
@@ -184,16 +184,34 @@ def dispatch_messages(message_ids: Sequence[int], now: str | None = None) -> dic
     return results
 
 
-def _claim_batch(message_ids: list[int], moment: datetime, results: dict[int, str]) -> dict:
+@dataclass
+class _Claim:
+    """A claimed message of the batch, with what was read for it in one go.
+
+    The session holds its objects only by weak reference: held here, the batch's message,
+    step, debtor and client are not read again for every message.
+    """
+
+    attempt: int
+    message: Message
+    held: tuple[Debtor, Client, DunningStep]
+    invoices: list[Invoice]
+
+
+def _claim_batch(
+    message_ids: list[int], moment: datetime, results: dict[int, str]
+) -> dict[int, _Claim]:
     """Claim the batch's messages that may go now; note what happened to the others."""
     rows = db.session.execute(
-        sa.select(Message, Debtor)
+        sa.select(Message, Debtor, Client, DunningStep)
         .join(Case, Case.id == Message.case_id)
         .join(Debtor, Debtor.id == Case.debtor_id)
+        .join(Client, Client.id == Case.client_id)
+        .join(DunningStep, DunningStep.id == Message.step_id)
         .where(Message.id.in_(message_ids))
     ).all()
-    ready = []
-    for message, debtor in rows:
+    ready = {}
+    for message, debtor, *_ in rows:
         if message.status is not MessageStatus.PENDING:
             results[message.id] = "not pending"
         elif message.send_after > moment:
@@ -214,20 +232,36 @@ def _claim_batch(message_ids: list[int], moment: datetime, results: dict[int, st
             message.send_after = allowed_at
             results[message.id] = "deferred"
         else:
-            ready.append(message.id)
-    claimed = operations.claim_batch(ready, moment)
+            ready[message.id] = message
+    attempts = operations.claim_batch(list(ready), moment)
     db.session.commit()
+    invoices: dict[int, list[Invoice]] = {}
+    case_ids = {ready[message_id].case_id for message_id in attempts}
+    if case_ids:
+        for invoice in db.session.scalars(
+            sa.select(Invoice)
+            .where(Invoice.case_id.in_(case_ids))
+            .order_by(Invoice.due_date, Invoice.id)
+        ):
+            invoices.setdefault(invoice.case_id, []).append(invoice)
+    claimed = {
+        message.id: _Claim(
+            attempts[message.id], message, tuple(held), invoices.get(message.case_id, [])
+        )
+        for message, *held in rows
+        if message.id in attempts
+    }
     for message_id in message_ids:
-        if message_id in ready and message_id not in claimed:
+        if message_id in ready and message_id not in attempts:
             results[message_id] = "claimed elsewhere"
         results.setdefault(message_id, "not pending")
     return claimed
 
 
 def _dispatch_claimed(
-    message_id: int, attempt: int, moment: datetime, outbox: mail.Outbox, templates: dict
+    message_id: int, claim: _Claim, moment: datetime, outbox: mail.Outbox, templates: dict
 ) -> str:
-    message = db.session.get(Message, message_id)
+    message, attempt = claim.message, claim.attempt
     # Re-read the case under a row lock: payments, promises and disputes booked meanwhile count,
     # and two channels of one step do not book its charges twice. The message is locked in the
     # same statement if the claim is still this attempt's, so a sweep cannot take it back
@@ -254,7 +288,12 @@ def _dispatch_claimed(
         return "cancelled"
     try:
         prepared = operations.prepare(
-            message, case, moment=moment, templates=templates, ledger=ledger
+            message,
+            case,
+            moment=moment,
+            templates=templates,
+            ledger=ledger,
+            invoices=claim.invoices,
         )
         outgoing = _outgoing(prepared, case, outbox)
         if outgoing.live:

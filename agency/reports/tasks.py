@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from babel.dates import format_date
@@ -17,7 +16,7 @@ from flask_babel import gettext as _
 from agency.auth.models import Role, User
 from agency.clients.models import Client
 from agency.extensions import db
-from agency.letters.mail import Outbox, build_message, html_body
+from agency.letters.mail import Mail, Outbox, build_message, html_body
 from agency.modeling import today as local_today
 from agency.modeling import utcnow
 from agency.money import format_eur
@@ -150,7 +149,7 @@ def _mail_report(client_id: int, month: date, as_of: date, outbox: Outbox) -> in
 
 def _message(
     client: Client, recipient: _Recipient, d: Dashboard, month: date, document: bytes
-) -> EmailMessage:
+) -> Mail:
     config = current_app.config
     with force_locale(recipient.language):
         month_name = format_date(month, "LLLL yyyy", locale=recipient.language)

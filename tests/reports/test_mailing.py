@@ -165,7 +165,7 @@ def test_a_refusing_smtp_server_gives_the_claim_back_for_the_retry(
     calls = []
 
     def refuse_the_second(self, message, **kwargs):
-        calls.append(str(message["To"]))
+        calls.append(message.to)
         if len(calls) == 2:
             raise ConnectionError("the SMTP server went away")
         return real_send(self, message, **kwargs)
