@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
+from agency.audit import AuditEvent
 from agency.ledger.models import EntryKind, EntrySource
 from agency.ledger.operations import book_charge, book_reduction
 from agency.ledger.queries import case_balance, case_ledger, invoice_open_principal
@@ -55,3 +57,38 @@ def test_a_batch_sends_each_message_once_through_one_connection(db, b2c_case, sm
         "d1@example.test",
         "d2@example.test",
     ]
+
+
+def test_a_failure_after_a_sent_email_keeps_its_record(db, b2c_case, smtp_server):
+    """The record of an e-mail the server took waits for the next commit; the next message's
+    rollback must not lose it."""
+    cases = [b2c_case(name=f"Debtor {n}", email=f"d{n}@example.test") for n in range(3)]
+    emails = [
+        next(m for m in schedule_only(db, case, at(2025, 3, 20, 10)) if m.channel is Channel.EMAIL)
+        for case in cases
+    ]
+    cases[1].debtor.email = None  # removed after scheduling: this one cannot go
+    db.session.commit()
+    ids = [m.id for m in emails]
+    results = dispatch_messages(ids, now=at(2025, 3, 20, 10, 1).isoformat())
+    assert [results[i] for i in ids] == ["sent", "failed", "sent"]
+    db.session.expire_all()
+    statuses = [db.session.get(type(m), m.id) for m in emails]
+    assert [m.status for m in statuses] == [
+        MessageStatus.SENT,
+        MessageStatus.FAILED,
+        MessageStatus.SENT,
+    ]
+    assert statuses[1].last_error == "no e-mail address"
+    assert sorted(str(m["To"]) for m in smtp_server.received) == [
+        "d0@example.test",
+        "d2@example.test",
+    ]
+    assert {str(m["Message-ID"]) for m in smtp_server.received} == {
+        statuses[0].provider_id,
+        statuses[2].provider_id,
+    }
+    recorded = db.session.scalars(
+        sa.select(AuditEvent.object_id).where(AuditEvent.action == "dunning.sent")
+    ).all()
+    assert sorted(recorded) == sorted([ids[0], ids[2]])
