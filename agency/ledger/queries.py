@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +38,7 @@ class OpenItem:
     amount: int
 
 
-def _charged_query(case_id: int) -> sa.Select:
+def _charged_query(case_id: int | sa.BindParameter) -> sa.Select:
     """The entries that add to the debt, summed per (invoice, kind): (invoice_id, part, cents)."""
     return (
         sa.select(
@@ -56,7 +57,7 @@ def _charged_query(case_id: int) -> sa.Select:
     )
 
 
-def _allocated_query(case_id: int) -> sa.Select:
+def _allocated_query(case_id: int | sa.BindParameter) -> sa.Select:
     """The case's allocations summed per (invoice, component): (invoice_id, part, cents)."""
     return (
         sa.select(
@@ -125,17 +126,26 @@ def case_balance(case_id: int) -> Balance:
     )
 
 
+@functools.cache
+def _case_ledger_statement() -> sa.CompoundSelect:
+    """Charges and allocations of one case (:case_id) in one statement, built once."""
+    case_id = sa.bindparam("case_id", type_=sa.Integer)
+    return sa.union_all(
+        _charged_query(case_id).add_columns(sa.literal(True).label("charge")),
+        _allocated_query(case_id).add_columns(sa.literal(False).label("charge")),
+    )
+
+
 def case_ledger(case_id: int) -> tuple[Balance, dict[int, int]]:
     """Return the case's balance and its open principal per invoice, from one reading.
 
     The same figures as `case_balance` and `invoice_open_principal`, in one statement instead
     of seven: the dunning engine needs both for every letter it sends.
     """
-    charged = _charged_query(case_id).add_columns(sa.literal(True).label("charge"))
-    allocations = _allocated_query(case_id).add_columns(sa.literal(False).label("charge"))
     charges: dict[tuple[int | None, Component], int] = defaultdict(int)
     allocated: dict[tuple[int | None, Component], int] = defaultdict(int)
-    for invoice_id, part, total, charge in db.session.execute(sa.union_all(charged, allocations)):
+    rows = db.session.execute(_case_ledger_statement(), {"case_id": case_id})
+    for invoice_id, part, total, charge in rows:
         if charge:
             charges[_charge_key(invoice_id, part)] += int(total)
         else:

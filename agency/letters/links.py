@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 from datetime import datetime
@@ -46,9 +47,14 @@ def token_hash(token: str) -> str:
 
 
 def _latest(case: Case) -> PayToken | None:
-    return db.session.scalar(
+    return db.session.scalar(_latest_statement(), {"case_id": case.id})
+
+
+@functools.cache
+def _latest_statement() -> sa.Select:
+    return (
         sa.select(PayToken)
-        .where(PayToken.case_id == case.id)
+        .where(PayToken.case_id == sa.bindparam("case_id"))
         .order_by(PayToken.generation.desc())
         .limit(1)
     )

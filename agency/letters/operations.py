@@ -8,6 +8,7 @@ Like every operation these flush and audit, and leave the commit to the caller (
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -422,20 +423,28 @@ def hold_claim(message_id: int, attempt: int, now: datetime, *, hand_over: bool)
 
     With `hand_over`, also note the moment it goes to the provider (to be committed first).
     """
-    values: dict[str, Any] = (
-        {"handed_over_at": now} if hand_over else {"claimed_at": Message.claimed_at}
-    )
     result = db.session.execute(
+        _hold_statement(hand_over),
+        {"message_id": message_id, "attempt": attempt, "now": now},
+    )
+    return result.rowcount == 1
+
+
+@functools.cache
+def _hold_statement(hand_over: bool) -> sa.Update:
+    values: dict[str, Any] = (
+        {"handed_over_at": sa.bindparam("now")} if hand_over else {"claimed_at": Message.claimed_at}
+    )
+    return (
         sa.update(Message)
         .where(
-            Message.id == message_id,
+            Message.id == sa.bindparam("message_id"),
             Message.status == MessageStatus.SENDING,
-            Message.attempts == attempt,
+            Message.attempts == sa.bindparam("attempt"),
         )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
 
 
 def why_not_send(

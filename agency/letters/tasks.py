@@ -17,6 +17,7 @@ failed for a person to check, never sent again by itself.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -260,6 +261,22 @@ def _claim_batch(
     return claimed
 
 
+@functools.cache
+def _locked_case_statement() -> sa.Select:
+    """The case of a message still claimed by this attempt, both rows locked; built once."""
+    return (
+        sa.select(Case)
+        .join(Message, Message.case_id == Case.id)
+        .where(
+            Message.id == sa.bindparam("message_id"),
+            Message.status == MessageStatus.SENDING,
+            Message.attempts == sa.bindparam("attempt"),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 class _Records:
     """The session's commits in a batch, and the "sent" record that waits for the next one.
 
@@ -312,15 +329,7 @@ def _dispatch_claimed(
     # same statement if the claim is still this attempt's, so a sweep cannot take it back
     # while this transaction decides.
     case = db.session.scalars(
-        sa.select(Case)
-        .join(Message, Message.case_id == Case.id)
-        .where(
-            Message.id == message_id,
-            Message.status == MessageStatus.SENDING,
-            Message.attempts == attempt,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        _locked_case_statement(), {"message_id": message_id, "attempt": attempt}
     ).one_or_none()
     if case is None:
         records.commit()  # nothing of this message's: only the last one's record, if waiting
