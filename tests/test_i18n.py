@@ -114,3 +114,24 @@ def test_wtforms_own_messages_follow_the_page_language(app):
                 form = Named(formdata=None, data={"name": ""})
                 assert not form.validate()
                 assert form.name.errors == [message]
+
+
+def test_template_texts_follow_the_rendering_language(app):
+    """Templates look their catalogue up once per rendering: a rendering inside force_locale
+    speaks that language, the page around it its own; variables are escaped, "%%" is "%"."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = (
+        "{{ _('Priority') }}|{{ ngettext('%(num)s invoice', '%(num)s invoices', n) }}|"
+        "{{ _('Give the selected cases to') }} {{ gettext('%(x)s', x=who) }}|"
+        "{% trans %}Reference{% endtrans %}|{{ _('100%% sure') }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert render_template_string(source, n=1, who="<b>") == (
+            "Prioriteit|1 factuur|De gekozen dossiers toewijzen aan &lt;b&gt;|Kenmerk|100% sure"
+        )
+        with force_locale("en"):
+            english = render_template_string(source, n=3, who="Ann")
+        assert english == "Priority|3 invoices|Give the selected cases to Ann|Reference|100% sure"
+        assert render_template_string(source, n=3, who="").startswith("Prioriteit|3 facturen|")
