@@ -6,7 +6,8 @@
 - `dispatch_messages`: sends a batch of messages, each at most once, through one database
   session and one SMTP connection. Per message: claim it (pending -> sending, committed),
   re-read and lock the case, book the step's charges, render it; for a live provider commit
-  the hand-over moment, call the provider, then record it sent. A provider failure gives the
+  the hand-over moment, call the provider, then record it sent (that record is committed with
+  the next message's hand-over, or at the end of the batch). A provider failure gives the
   message back with a back-off and, once the batch is done, fails the job so the job backend
   retries it (rq.Retry); the last attempt leaves the message failed, visible in the back office.
 
