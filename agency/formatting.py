@@ -16,10 +16,8 @@ from babel.dates import (
     parse_pattern,
 )
 from babel.numbers import format_decimal
-from babel.support import Translations
 from flask import Flask
-from flask_babel import get_locale, get_translations
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -27,6 +25,8 @@ from markupsafe import Markup
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
 from agency.clients.models import HandoffStatus
+from agency.i18n import lazy_gettext as _l
+from agency.i18n import translations
 from agency.ledger.models import EntryKind, EntrySource
 from agency.modeling import AGENCY_TZ
 from agency.money import format_eur, round_cents
@@ -161,20 +161,6 @@ def _date_filter(context, value: date) -> str:
     return _date_text(value, context.get("current_locale") or _locale())
 
 
-def _translations(context: Context) -> Translations:
-    """The catalogue of the page's language, looked up once per rendering.
-
-    Flask-Babel's template `_()` looks up the locale and its catalogue for every string (13 µs
-    each, some fifty times a page). A rendering has one language: one inside `force_locale`
-    is rendered wholly inside it.
-    """
-    try:
-        return context.agency_translations  # type: ignore[attr-defined]
-    except AttributeError:
-        translations = context.agency_translations = get_translations()  # type: ignore[attr-defined]
-        return translations
-
-
 def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
     """As Jinja's "newstyle" gettext: escaped when autoescaping, always a format string (a
     text without "%" comes out of formatting unchanged, so it skips it)."""
@@ -185,13 +171,13 @@ def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
 
 @pass_context
 def _gettext(context: Context, message: str, **variables: Any) -> str:
-    return _formatted(context, _translations(context).ugettext(message), variables)
+    return _formatted(context, translations().ugettext(message), variables)
 
 
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
-    text = _translations(context).ungettext(singular, plural, num)
+    text = translations().ungettext(singular, plural, num)
     return _formatted(context, text, variables)
 
 

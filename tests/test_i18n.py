@@ -135,3 +135,48 @@ def test_template_texts_follow_the_rendering_language(app):
             english = render_template_string(source, n=3, who="Ann")
         assert english == "Priority|3 invoices|Give the selected cases to Ann|Reference|100% sure"
         assert render_template_string(source, n=3, who="").startswith("Prioriteit|3 facturen|")
+
+
+def test_python_texts_follow_the_locale_as_flask_babel_finds_it(app):
+    """agency.i18n keeps the catalogue per request and locale: inside force_locale (nested)
+    its language, after it the page's again, after a refresh the new choice; a lazy text is
+    translated where it is shown; every answer is Flask-Babel's own."""
+    import flask_babel
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    from agency.i18n import gettext, lazy_gettext, ngettext
+
+    def both(text):
+        assert gettext(text) == flask_babel.gettext(text)
+        return gettext(text)
+
+    label = lazy_gettext("Priority")
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert both("Priority") == "Prioriteit" == str(label)
+        with force_locale("en"):
+            assert both("Priority") == "Priority" == str(label)
+            with force_locale("nl"):
+                assert both("Priority") == "Prioriteit"
+            assert both("Priority") == "Priority"
+            assert ngettext("%(num)s invoice", "%(num)s invoices", 3) == "3 invoices"
+        assert both("Priority") == "Prioriteit" == str(label)
+        assert ngettext("%(num)s invoice", "%(num)s invoices", 1) == "1 factuur"
+        assert gettext("%(x)s", x="<b>") == "<b>"  # formatted, not escaped: as Flask-Babel
+        session["lang"] = "en"  # the language switch, then Flask-Babel's refresh
+        refresh()
+        assert both("Priority") == "Priority" == str(label)
+    # Each request has its own application context (the fixture's is shared otherwise).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert both("Priority") == "Priority"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert both("Priority") == "Prioriteit"
+
+
+def test_python_texts_outside_an_app_context_are_the_source_texts():
+    """Without an application there is no catalogue: the text as written, like Flask-Babel."""
+    import flask_babel
+
+    from agency.i18n import gettext
+
+    assert gettext("Priority") == flask_babel.gettext("Priority") == "Priority"

@@ -1,10 +1,10 @@
 """Forms of the login pages and the language switch."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 
 
 class LoginForm(AppForm):

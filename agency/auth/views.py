@@ -14,7 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
@@ -30,6 +29,7 @@ from agency.auth.operations import (
 )
 from agency.errors import LoginRefused
 from agency.extensions import db, limiter
+from agency.i18n import gettext as _
 from agency.modeling import utcnow
 
 bp = Blueprint("auth", __name__)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import phonenumbers
 from flask import abort, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
@@ -23,11 +22,12 @@ from wtforms import (
 )
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
 from agency.cases.models import CaseStatus
 from agency.cases.operations import EDITABLE_DEBTOR_FIELDS
-from agency.forms import AppForm
+from agency.forms import AppForm, CheckboxInput, HiddenInput, TextInput, attributes
+from agency.i18n import lazy_gettext as _l
 from agency.money import AmountError, parse_eur
 
 
@@ -61,7 +61,7 @@ class ListSelect(Select):
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - escaped parts
+        return Markup(f"<select {attributes(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - escaped parts
 
     @classmethod
     def _options(cls, choices: list, coerce, data) -> str | None:
@@ -192,7 +192,7 @@ class QueueFilterForm(AppForm):
     class Meta:
         csrf = False
 
-    scope = HiddenField()
+    scope = HiddenField(widget=HiddenInput())
     client = SelectField(
         _l("Client"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
     )
@@ -209,9 +209,9 @@ class QueueFilterForm(AppForm):
         ),
         widget=ListSelect(),
     )
-    min_amount = AmountFilterField(_l("Balance from"))
-    max_amount = AmountFilterField(_l("Balance up to"))
-    due = BooleanField(_l("Next action due"))
+    min_amount = AmountFilterField(_l("Balance from"), widget=TextInput())
+    max_amount = AmountFilterField(_l("Balance up to"), widget=TextInput())
+    due = BooleanField(_l("Next action due"), widget=CheckboxInput())
     agent = SelectField(
         _l("Agent"), coerce=_int_or_none, validate_choice=False, widget=ListSelect()
     )

@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth.access import require_staff, roles_required, staff_get
@@ -48,6 +47,7 @@ from agency.contact_log.operations import phone_refusal
 from agency.errors import AgencyError
 from agency.extensions import db
 from agency.formatting import STATUS_LABELS, datetime_nl
+from agency.i18n import gettext as _
 from agency.ledger.queries import invoice_open_principal
 from agency.modeling import today, utcnow
 from agency.reports.queries import figure_case_ids

@@ -4,7 +4,6 @@ plan, record a dispute."""
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from agency.cases.forms import choices
 from agency.contact_log.labels import CHANNEL_LABELS, DISPUTE_REASON_LABELS, OUTCOME_LABELS
 from agency.contact_log.models import SYSTEM_OUTCOMES, Channel, DisputeReason, Outcome
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 from agency.money import AmountError, parse_eur
 
 LOGGED_CHANNELS = [c for c in Channel if c is not Channel.PORTAL]

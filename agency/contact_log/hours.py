@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from flask import has_request_context
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 
+from agency.i18n import gettext
 from agency.letters.schedule import nl_holiday
 from agency.modeling import AGENCY_TZ
 

@@ -1,7 +1,5 @@
 """How the workbench's codes read on a page, in the page's language."""
 
-from flask_babel import lazy_gettext as _l
-
 from agency.contact_log.models import (
     ArrangementStatus,
     Channel,
@@ -11,6 +9,7 @@ from agency.contact_log.models import (
     Outcome,
     PromiseStatus,
 )
+from agency.i18n import lazy_gettext as _l
 from agency.letters.forms import CHANNEL_LABELS as MESSAGE_CHANNEL_LABELS
 from agency.letters.forms import DELIVERY_STATUS_LABELS, MESSAGE_STATUS_LABELS
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth.access import require_staff, roles_required, staff_get
@@ -34,6 +33,7 @@ from agency.contact_log.models import (
 )
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.modeling import today, utcnow
 
 bp = Blueprint("contact_log", __name__)

@@ -3,7 +3,6 @@ remittance runs on demand, and the portal's report of a direct payment."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FieldList, FormField, SelectField, StringField
 from wtforms.form import Form
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from agency.contact_log.forms import AmountField
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 
 
 class StatementUploadForm(AppForm):

@@ -15,7 +15,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError
 
@@ -25,6 +24,7 @@ from agency.cases.models import Case, Invoice
 from agency.clients.models import Client
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.ledger.commission import CollectedPrincipal, contract_for, vat_on
 from agency.ledger.models import (
     Allocation,

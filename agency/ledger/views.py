@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth.access import require_staff, roles_required, staff_get
@@ -16,6 +15,7 @@ from agency.cases.models import Case
 from agency.clients.models import Client
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.ledger import matching
 from agency.ledger.forms import MatchForm, ReturnForm, RunForm, StatementUploadForm
 from agency.ledger.models import (

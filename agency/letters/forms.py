@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -29,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from agency.clients.models import Segment
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 from agency.letters.models import (
     LANGUAGES,
     Channel,

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from agency import audit
 from agency.auth.models import User
@@ -26,6 +25,7 @@ from agency.cases.queries import interest_rates
 from agency.clients.models import Client, Segment
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import lazy_gettext as _l
 from agency.ledger.models import EntryKind, EntrySource, LedgerEntry
 from agency.ledger.operations import book_charge
 from agency.ledger.queries import Balance, case_balance, case_ledger, invoice_open_principal

@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -24,6 +23,7 @@ from agency.auth.access import require_staff, roles_required, staff_get
 from agency.auth.models import Role
 from agency.clients.models import Client, Segment
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.letters import operations, queries
 from agency.letters.forms import (
     CHANNEL_LABELS,

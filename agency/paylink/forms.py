@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from agency.cases.forms import choices
 from agency.contact_log.forms import AmountField
 from agency.contact_log.models import DisputeReason
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 
 LANGUAGES = (("nl", "Nederlands"), ("en", "English"), ("de", "Deutsch"), ("fr", "Français"))
 REASON_LABELS = {

@@ -1,7 +1,6 @@
 """How a payment's status reads to the debtor, in the page's language."""
 
-from flask_babel import lazy_gettext as _l
-
+from agency.i18n import lazy_gettext as _l
 from agency.paylink.models import PaymentStatus
 
 PAYMENT_STATUS_LABELS = {

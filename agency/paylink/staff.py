@@ -4,8 +4,6 @@ handled. Staff only, CSRF-protected; each validates, calls one operation, commit
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from agency.auth.access import require_staff, staff_get
@@ -13,6 +11,8 @@ from agency.cases.models import Case
 from agency.contact_log.forms import PlainForm
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
+from agency.i18n import lazy_gettext as _l
 from agency.letters.links import revoke_link
 from agency.modeling import today
 from agency.paylink.models import DebtorRequest, PaymentStatus, RequestKind

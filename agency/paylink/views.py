@@ -18,7 +18,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 
 from agency.cases.forms import choices
 from agency.clients.operations import upload_dir
@@ -26,6 +25,7 @@ from agency.contact_log.models import DisputeReason
 from agency.contact_log.operations import UploadedFile
 from agency.errors import AgencyError
 from agency.extensions import db, limiter
+from agency.i18n import gettext as _
 from agency.letters.links import TokenState, find_token, is_locked
 from agency.modeling import today, utcnow
 from agency.paylink import operations, queries

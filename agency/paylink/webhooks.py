@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SubmitField
 
 from agency.extensions import csrf, db, limiter
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 from agency.paylink import payments
 from agency.paylink.models import PaymentStatus, ProviderPayment
 from agency.paylink.providers import (

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth.access import portal_get
 from agency.cases.models import Case
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.ledger.forms import DirectPaymentForm
 from agency.ledger.operations import record_direct_payment
 from agency.ledger.queries import case_balance

@@ -5,7 +5,6 @@ client's shorter payment term."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth.access import portal_get
@@ -16,6 +15,7 @@ from agency.contact_log.operations import resolve_dispute
 from agency.contact_log.views import send_dispute_file
 from agency.errors import AgencyError
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.modeling import today
 from agency.portal.views import bp
 

@@ -1,11 +1,11 @@
 """Forms of the client portal."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from agency.forms import AppForm
+from agency.i18n import lazy_gettext as _l
 
 
 class UploadForm(AppForm):

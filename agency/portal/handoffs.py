@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency import jobs
@@ -25,6 +24,7 @@ from agency.clients.operations import (
 from agency.clients.tasks import progress_key
 from agency.exports import csv_response, xlsx_response
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.portal.forms import ApiTokenForm, ConfirmForm, PlainForm, UploadForm
 from agency.portal.views import bp
 

@@ -19,12 +19,12 @@ from io import BytesIO
 from babel.dates import format_date
 from babel.numbers import get_decimal_symbol
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from agency.i18n import gettext as _
 from agency.money import format_eur
 from agency.reports.figures import Dashboard
 from agency.reports.tables import aging_label

@@ -18,10 +18,11 @@ import matplotlib
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, has_app_context
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from fpdf import FPDF, FontFace
 
+from agency.i18n import gettext as _
+from agency.i18n import ngettext
 from agency.money import format_eur, round_cents
 from agency.reports import charts
 from agency.reports.figures import Dashboard

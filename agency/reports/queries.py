@@ -22,7 +22,6 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from agency.cases.models import Case, CaseStatus, Debtor, Invoice
 from agency.clients.models import Client
@@ -36,6 +35,7 @@ from agency.contact_log.models import (
     PromiseStatus,
 )
 from agency.extensions import db
+from agency.i18n import lazy_gettext as _l
 from agency.ledger.models import REDUCING_KINDS, Allocation, Component, EntryKind, LedgerEntry
 from agency.money import round_cents
 from agency.reports.figures import (

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from agency.cases.models import CaseStatus
 from agency.cases.queries import CaseRow
 from agency.formatting import STATUS_LABELS, reference
+from agency.i18n import gettext as _
 from agency.money import from_cents, round_cents
 from agency.reports.figures import Dashboard
 from agency.reports.queries import AgentLine, ClientLine

@@ -11,11 +11,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from agency.auth.models import Role, User
 from agency.clients.models import Client
 from agency.extensions import db
+from agency.i18n import gettext as _
 from agency.letters.mail import Mail, Outbox, build_message, html_body
 from agency.modeling import today as local_today
 from agency.modeling import utcnow
