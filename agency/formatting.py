@@ -82,7 +82,8 @@ SOURCE_LABELS = {
 }
 
 
-def _locale() -> str:
+def current_locale() -> str:
+    """The page's language ("nl", "en"); "nl" outside a request."""
     locale = get_locale()
     return "nl" if locale is None else _identifier(locale)
 
@@ -95,7 +96,7 @@ def _identifier(locale: Locale) -> str:
 
 def eur(cents: int) -> str:
     """Format cents as euros in the page's language."""
-    return format_eur(cents, _locale())
+    return format_eur(cents, current_locale())
 
 
 @functools.cache
@@ -109,11 +110,11 @@ def _date_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
 
 def date_nl(value: date) -> str:
     """Format a date the way the page's language writes it."""
-    return _date_text(value, _locale())
+    return date_text(value, current_locale())
 
 
 @functools.lru_cache(maxsize=4096)
-def _date_text(value: date, locale: str) -> str:
+def date_text(value: date, locale: str) -> str:
     """A date in `locale`, remembered: a page of cases shows the same few dates many times."""
     parsed, pattern = _date_pattern(locale)
     return pattern.apply(value, parsed)
@@ -121,7 +122,7 @@ def _date_text(value: date, locale: str) -> str:
 
 def datetime_nl(value: datetime) -> str:
     """Format a UTC timestamp in the agency's time zone."""
-    return format_datetime(value.astimezone(AGENCY_TZ), format="short", locale=_locale())
+    return format_datetime(value.astimezone(AGENCY_TZ), format="short", locale=current_locale())
 
 
 def reference(value: str) -> str:
@@ -131,34 +132,34 @@ def reference(value: str) -> str:
 
 def pct(value: Decimal) -> str:
     """Format a percentage."""
-    return f"{format_decimal(value, format='0.##', locale=_locale())}%"
+    return f"{format_decimal(value, format='0.##', locale=current_locale())}%"
 
 
 def minutes(seconds: int) -> str:
     """Format a duration in seconds as minutes with one decimal, in the page's language."""
-    return format_decimal(Decimal(seconds) / 60, format="0.#", locale=_locale())
+    return format_decimal(Decimal(seconds) / 60, format="0.#", locale=current_locale())
 
 
 def decimal1(value: Decimal) -> str:
     """Format a number with at most one decimal, in the page's language."""
-    return format_decimal(value, format="#,##0.#", locale=_locale())
+    return format_decimal(value, format="#,##0.#", locale=current_locale())
 
 
 def month_name(value: date) -> str:
     """A month and its year, in the page's language ("oktober 2026")."""
-    return format_date(value, format="LLLL yyyy", locale=_locale())
+    return format_date(value, format="LLLL yyyy", locale=current_locale())
 
 
 @pass_context
 def _eur_filter(context, cents: int) -> str:
     """`eur` in a template: the page's language from the context, not looked up per amount."""
-    return format_eur(cents, context.get("current_locale") or _locale())
+    return format_eur(cents, context.get("current_locale") or current_locale())
 
 
 @pass_context
 def _date_filter(context, value: date) -> str:
     """`date_nl` in a template, likewise."""
-    return _date_text(value, context.get("current_locale") or _locale())
+    return date_text(value, context.get("current_locale") or current_locale())
 
 
 def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
@@ -217,4 +218,4 @@ def init_app(app: Flask) -> None:
     def _labels() -> dict[str, Any]:
         # The layout's two small forms (language, log out) write their CSRF field with
         # Flask-WTF's csrf_token(); their views check them with LanguageForm and LogoutForm.
-        return {"current_locale": _locale()}
+        return {"current_locale": current_locale()}

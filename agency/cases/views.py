@@ -33,6 +33,7 @@ from agency.cases.forms import (
 )
 from agency.cases.models import Case, CaseStatus
 from agency.cases.queries import QueueCursor, QueueFilters, QueueScope
+from agency.cases.rows import QueueRowWriter
 from agency.clients.models import Client, Segment
 from agency.contact_log import queries as work_queries
 from agency.contact_log.forms import (
@@ -46,7 +47,7 @@ from agency.contact_log.labels import OUTCOME_LABELS
 from agency.contact_log.operations import phone_refusal
 from agency.errors import AgencyError
 from agency.extensions import db
-from agency.formatting import STATUS_LABELS, datetime_nl
+from agency.formatting import STATUS_LABELS, current_locale, datetime_nl
 from agency.i18n import gettext as _
 from agency.ledger.queries import invoice_open_principal
 from agency.modeling import today, utcnow
@@ -168,15 +169,18 @@ def queue():
         "cases/queue.html",
         scope=scope,
         rows=rows,
-        # Translated once per status on the page, not once per row.
-        status_names={s: str(STATUS_LABELS[s]) for s in {row.status for row in rows}},
+        write_row=QueueRowWriter(
+            # The case page's address without its id, built through the router once: the
+            # rows append their own id (the route ends in it).
+            case_path=url_for("cases.detail", case_id=0).removesuffix("0"),
+            locale=current_locale(),
+            selectable=reassign is not None,
+            with_agent=scope is not QueueScope.MINE,
+        ),
         form=form,
         next_args=next_args,
         reassign=reassign,
         first_page=after is None,
-        # The case page's address without its id, built through the router once: the rows
-        # append their own id (the route ends in it) instead of building fifty addresses.
-        case_path=url_for("cases.detail", case_id=0).removesuffix("0"),
         first_args={k: v for k, v in request.args.items() if k != "after"},
         scopes=[QueueScope.MINE, QueueScope.UNASSIGNED]
         + ([QueueScope.TEAM] if current_user.role in SUPERVISORS else []),

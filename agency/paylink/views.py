@@ -170,11 +170,11 @@ def _page(token: str, row, status: int = 200, **forms):
 
 
 def _amount_text(cents: int) -> str:
-    from agency.formatting import _locale
+    from agency.formatting import current_locale
     from agency.money import from_cents
 
     text = f"{from_cents(max(cents, 0)):.2f}"
-    return text if _locale() == "en" else text.replace(".", ",")
+    return text if current_locale() == "en" else text.replace(".", ",")
 
 
 def _check_page(token: str, form: CheckForm | None = None, status: int = 200, locked=False):
