@@ -117,7 +117,7 @@ def test_wtforms_own_messages_follow_the_page_language(app):
 
 
 def test_template_texts_follow_the_rendering_language(app):
-    """Templates look their catalogue up once per rendering: a rendering inside force_locale
+    """Templates find their catalogue through agency.i18n: a rendering inside force_locale
     speaks that language, the page around it its own; variables are escaped, "%%" is "%"."""
     from flask import render_template_string
     from flask_babel import force_locale
