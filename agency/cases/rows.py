@@ -38,7 +38,7 @@ class QueueRowWriter:
         """The status cell's badge, written once per status and page."""
         badge = self.status_badges.get(status)
         if badge is None:
-            label = escape(STATUS_LABELS[status])
+            label = escape(str(STATUS_LABELS[status]))  # a lazy text would pass unescaped
             badge = f'<span class="status status-{status.value}">{label}</span>'
             self.status_badges[status] = badge
         return badge

@@ -116,3 +116,18 @@ def test_the_rows_are_the_jinja_rows(app, language, selectable, with_agent):
     assert ("verlopen" if language == "nl" else "overdue") in written
     assert written.count('data-testid="queue-row"') == 3
     assert ('type="checkbox"' in written) is selectable
+
+
+def test_a_status_label_is_escaped_though_it_is_a_lazy_text(app, monkeypatch):
+    """Lazy texts carry __html__ (markupsafe would pass them as they are): the writer escapes
+    the label's text, as the Jinja row escaped the label turned into a string."""
+    from flask_babel.speaklater import LazyString
+
+    import agency.cases.rows
+
+    labels = dict(agency.cases.rows.STATUS_LABELS)
+    labels[CaseStatus.DUNNING] = LazyString(lambda: "Dunning <b>&</b>")
+    monkeypatch.setattr(agency.cases.rows, "STATUS_LABELS", labels)
+    with app.test_request_context("/queue"):
+        written = QueueRowWriter(case_path="/cases/", locale="nl")(ROWS[0])
+    assert "Dunning &lt;b&gt;&amp;&lt;/b&gt;" in written
