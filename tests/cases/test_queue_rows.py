@@ -31,15 +31,31 @@ JINJA_ROW = """
 {% endfor %}
 """  # noqa: E501
 
-ROWS = [
-    QueueRow(
-        id=7,
-        reference="AG000000007",
-        client_name="Bakker & Zn <B.V.>",
-        debtor_name='Jan "de Vries"',
+
+def _row(case_id: int, **fields) -> QueueRow:
+    """A queue row of case `case_id`: a plain Dutch consumer case unless `fields` say else."""
+    defaults = dict(
+        id=case_id,
+        reference=f"AG{case_id:09d}",
+        client_name="Fietsen B.V.",
+        debtor_name="Ann",
         language="nl",
         status=CaseStatus.DUNNING,
         segment="b2c",
+        priority_score=45,
+        next_action_on=None,
+        balance_cents=4000,
+        agent_name=None,
+        overdue=False,
+    )
+    return QueueRow(**{**defaults, **fields})
+
+
+ROWS = [
+    _row(
+        7,
+        client_name="Bakker & Zn <B.V.>",
+        debtor_name='Jan "de Vries"',
         priority_score=812,
         next_action_on=date(2026, 11, 2),
         balance_cents=123456789,
@@ -47,33 +63,23 @@ ROWS = [
         overdue=True,
         debtor_request=True,
     ),
-    QueueRow(
-        id=12,
-        reference="AG000000012",
+    _row(
+        12,
         client_name="Ünïcode GmbH",
         debtor_name="<script>alert(1)</script>",
         language="fr",
         status=CaseStatus.NEW,
         segment="b2b",
         priority_score=0,
-        next_action_on=None,
         balance_cents=-5,
-        agent_name=None,
-        overdue=False,
     ),
-    QueueRow(
-        id=130,
-        reference="AG000000130",
+    _row(
+        130,
         client_name="O'Brien Ltd",
-        debtor_name="Ann",
         language="en",
         status=CaseStatus.PROMISED,
-        segment="b2c",
-        priority_score=45,
         next_action_on=date(2027, 1, 31),
-        balance_cents=4000,
         agent_name="Bob",
-        overdue=False,
     ),
 ]
 
